@@ -1,0 +1,3 @@
+from bizenv.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""The `bizenv` command: demo, serve, worker, indicators, audit, … (see `bizenv --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def cmd_serve(args) -> int:
+    _setup_django()
+    _migrate()
+    from waitress import serve
+
+    from config.wsgi import application
+
+    print(f"营商环境数字化治理平台已启动：http://{args.host}:{args.port}/  （Ctrl+C 停止）", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="bizenv")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _setup_django()
+    _migrate()
+    from django.core.management import call_command
+
+    call_command("qcluster")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from bizenv.organisations.demo import DEMO_PASSWORD, build_demo
+
+    print(f"数据目录：{settings.DATA_DIR}", flush=True)
+    print(f"数据库：{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}", flush=True)
+    _migrate()
+    summary = build_demo(scale=args.scale, progress=lambda msg: print(f"  · {msg}", flush=True))
+    print("示范数据已就绪：" + "，".join(f"{k} {v}" for k, v in summary.counts.items()), flush=True)
+    print("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    for username, label in summary.accounts:
+        print(f"  {username:<10} {label}")
+    if args.no_serve:
+        return 0
+    worker = subprocess.Popen([sys.executable, "-m", "bizenv", "worker"])
+    try:
+        return cmd_serve(args)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def cmd_audit_verify(args) -> int:
+    _setup_django()
+    from bizenv.core.audit import audit_verify
+
+    report = audit_verify()
+    if report.ok:
+        print(f"审计日志完整：共 {report.entries} 条记录，哈希链校验通过。")
+        return 0
+    print(f"审计日志被篡改：共 {report.entries} 条记录，发现 {len(report.problems)} 处问题：", file=sys.stderr)
+    for p in report.problems:
+        print(f"  第 {p.entry_id} 条：{p.reason}", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bizenv", description="营商环境数字化治理平台命令行工具")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_server_options(p):
+        p.add_argument("--host", default=os.environ.get("BIZENV_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("BIZENV_PORT", 8000)))
+        p.add_argument("--threads", type=int, default=8)
+
+    p = sub.add_parser("demo", help="建立示范数据（可重复执行），并启动网站与后台任务")
+    p.add_argument("--no-serve", action="store_true", help="只建立示范数据，不启动网站")
+    p.add_argument("--scale", choices=["small", "province"], default="small", help="数据规模")
+    add_server_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="启动网站")
+    add_server_options(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="启动后台任务进程（django-q2）")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("audit", help="审计日志")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    v = audit_sub.add_parser("verify", help="校验审计日志哈希链，发现篡改时以非零状态退出")
+    v.set_defaults(func=cmd_audit_verify)
+
+    from bizenv.indicators.commands import register as register_indicators
+
+    register_indicators(sub, setup=_setup_django)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

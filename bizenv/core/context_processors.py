@@ -1,0 +1,21 @@
+from bizenv.core.navigation import SECTIONS
+from bizenv.organisations.permissions import Permission, user_permissions, user_roles
+
+
+def navigation(request):
+    """What the base layout needs: the sections this user may open and the topic list."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    perms = user_permissions(user)
+    topics = []
+    if Permission.VIEW_DASHBOARD in perms:
+        from bizenv.indicators.selectors import topic_list
+
+        topics = topic_list()
+    return {
+        "nav_sections": [s for s in SECTIONS if s.permission in perms],
+        "nav_topics": topics,
+        "nav_perms": {p.name for p in perms},
+        "nav_roles": sorted(r.label for r in user_roles(user)),
+    }

@@ -1,0 +1,86 @@
+"""Home page and topic pages; they compose other apps' selectors."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from bizenv.core.decorators import permission_required
+from bizenv.dashboards import charts
+from bizenv.indicators.selectors import active_version, topic_list
+from bizenv.organisations.models import RegionLevel
+from bizenv.organisations.permissions import Permission
+from bizenv.organisations.selectors import region_list
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
+def home(request):
+    regions = list(region_list(user=request.user))
+    version = active_version()
+    topics = topic_list()
+    city = next((r for r in regions if r.level == RegionLevel.CITY), None)
+    counties = [r for r in regions if city and r.parent_id == city.pk]
+    pie = charts.weights_pie([(t.name, t.weight) for t in topics if not t.optional])
+    population_map = None
+    if city is not None and counties:
+        population_map = charts.region_map(
+            map_name=f"region-{city.code}",
+            values=[{"name": r.name, "value": round((r.population or 0) / 10000, 1), "key": r.code} for r in counties],
+            value_label="常住人口", unit="万人",
+        )
+    context = {
+        "nav_active": "home",
+        "page_title": "首页",
+        "regions": regions,
+        "city": city,
+        "counties": counties,
+        "version": version,
+        "topics": topics,
+        "weights_chart": pie,
+        "population_map": population_map,
+    }
+    return render(request, "dashboards/home.html", context)
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
+def topics(request):
+    return render(request, "dashboards/topics.html",
+                  {"nav_active": "topics", "page_title": "专题分析", "topics": topic_list(), "version": active_version()})
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
+def topic(request, code: str):
+    version = active_version()
+    if version is None:
+        raise Http404("尚未发布指标体系")
+    indicator = (
+        version.indicators.filter(level=1, code=code)
+        .prefetch_related("lead_departments", "responsible_departments", "weight_variants")
+        .first()
+    )
+    if indicator is None:
+        raise Http404("没有这个专题")
+    children = list(
+        version.indicators.filter(code__startswith=indicator.code + ".")
+        .prefetch_related("lead_departments")
+        .order_by("level", "sort_order")
+    )
+    by_parent: dict[int, list] = {}
+    for child in children:
+        by_parent.setdefault(child.parent_id, []).append(child)
+    rows = []
+
+    def walk(node, depth):
+        for child in by_parent.get(node.pk, []):
+            rows.append({"indicator": child, "depth": depth, "is_leaf": child.pk not in by_parent})
+            walk(child, depth + 1)
+
+    walk(indicator, 1)
+    second_level = by_parent.get(indicator.pk, [])
+    context = {
+        "nav_active": "topics",
+        "page_title": indicator.name,
+        "version": version,
+        "indicator": indicator,
+        "rows": rows,
+        "weights_chart": charts.weights_pie([(c.name, c.weight) for c in second_level]) if second_level else None,
+    }
+    return render(request, "dashboards/topic.html", context)

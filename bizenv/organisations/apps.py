@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrganisationsConfig(AppConfig):
+    name = "bizenv.organisations"
+    label = "organisations"
+    verbose_name = "组织与权限"

@@ -1,0 +1,37 @@
+"""The JSON API at /api/v1/: one router per app, session authentication, Chinese errors."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from bizenv.core.errors import ApplicationError, ErrorCode
+
+api = NinjaAPI(
+    title="营商环境数字化治理平台 API",
+    version="1",
+    description="bizenv 的 JSON 接口。所有接口需要登录（会话认证），并按用户的区域与角色授权过滤。",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+_STATUS = {ErrorCode.PERMISSION_DENIED: 403, ErrorCode.NOT_FOUND: 404, ErrorCode.CONFLICT: 409}
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return api.create_response(
+        request, {"code": str(exc.code), "detail": exc.message, "errors": exc.details},
+        status=_STATUS.get(exc.code, 400),
+    )
+
+
+def _mount() -> None:
+    from bizenv.core.api import router as core_router
+    from bizenv.indicators.api import router as indicators_router
+    from bizenv.organisations.api import router as organisations_router
+
+    api.add_router("/", core_router)
+    api.add_router("/organisations/", organisations_router)
+    api.add_router("/indicators/", indicators_router)
+
+
+_mount()

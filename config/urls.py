@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("indicators/", include("bizenv.indicators.urls")),
+    path("manage/", include("bizenv.organisations.urls")),
+    path("", include("bizenv.core.urls")),
+]
