@@ -1,0 +1,37 @@
+# Shared by scripts/demo.sh and scripts/test.sh: a virtualenv in .venv and the front-end assets.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> 创建 Python 虚拟环境 .venv"
+  "$PYTHON" -m venv .venv
+fi
+VENV="$ROOT/.venv"
+
+pip_install() {
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"
+}
+
+npm_install() {
+  if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/htmx.org/dist/htmx.min.js ] \
+     || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> 安装前端资源（ECharts、htmx，来自 npm）"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+apt_install() {
+  # Installs Debian packages that are missing; needs root (or sudo).
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> 安装系统软件包：${missing[*]}"
+  local SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,77 @@
+"""Every role × protected page and API → allowed or denied, as the permission policy designs."""
+
+import pytest
+from django.test import Client
+
+from tests.conftest import make_world
+
+pytestmark = pytest.mark.django_db
+
+BUSINESS = {"leader", "office", "dept", "county"}
+ADMINS = {"sysadmin", "secadmin", "auditor"}
+EVERYONE = BUSINESS | ADMINS | {"nobody"}
+
+# path → the accounts that may open it; everybody else gets 403 (pages) or 403 (API).
+PAGES = {
+    "/": BUSINESS,
+    "/topics/": BUSINESS,
+    "/s/compare/": BUSINESS,
+    "/s/self-assessment/": BUSINESS,
+    "/s/monitoring/": BUSINESS,
+    "/s/workflows/": BUSINESS,
+    "/s/cases/": BUSINESS,
+    "/s/policies/": BUSINESS,
+    "/s/diagnosis/": BUSINESS,
+    "/s/reporting/": BUSINESS,
+}
+
+APIS = {
+    "/api/v1/me": EVERYONE,
+    "/api/v1/audit/verify": {"auditor"},
+}
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_pages_by_role(world, path):
+    for username in sorted(EVERYONE):
+        response = world.client(username).get(path)
+        expected = 200 if username in PAGES[path] else 403
+        assert response.status_code == expected, f"{username} → {path}: {response.status_code}"
+        if expected == 403:
+            assert "没有访问该页面的权限" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_pages_send_anonymous_visitors_to_the_login_page(db, path):
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("path", sorted(APIS))
+def test_api_by_role(world, path):
+    for username in sorted(EVERYONE):
+        response = world.client(username).get(path)
+        expected = 200 if username in APIS[path] else 403
+        assert response.status_code == expected, f"{username} → {path}: {response.status_code}"
+    assert Client().get(path).status_code == 401
+
+
+def test_openapi_document_is_served(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"].startswith("营商环境")
+
+
+def test_navigation_shows_what_the_role_may_open(world):
+    office_page = world.client("office").get("/").content.decode()
+    for label in ["首页", "专题分析", "对比分析", "自查自评", "监测预警", "任务督办", "案例库", "政策库", "研判", "数据填报"]:
+        assert label in office_page
+    auditor_page = world.client("auditor").get("/manage/").content.decode()
+    assert "对比分析" not in auditor_page
+    assert "系统管理" in auditor_page
