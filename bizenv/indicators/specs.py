@@ -1,0 +1,226 @@
+"""Plain descriptions of an indicator system, shared by parsing, validation, export, weights and comparison.
+
+A spec is what a file says (or what the database holds) before it becomes rows: no ORM here.
+Inheritable fields (departments, source kind, cycle) are `None` while they still have to be taken
+from the parent; `resolve_inheritance` fills them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+MAX_DEPTH = 3
+DEFAULT_VERSION = "1"
+
+DIRECTIONS = ("higher_better", "lower_better")
+SOURCE_KINDS = ("metric", "report", "survey", "external")
+CYCLES = ("monthly", "quarterly", "yearly")
+INHERITED_FIELDS = ("lead_departments", "responsible_departments", "source_kind", "cycle")
+LEAF_ONLY_FIELDS = ("direction", "best", "worst", "transform_power")
+
+# Chinese labels of the file fields, for error messages and the Excel header.
+FIELD_LABELS = {
+    "code": "编码",
+    "parent": "上级编码",
+    "name": "名称",
+    "version": "版本",
+    "description": "说明",
+    "indicators": "指标列表",
+    "weight": "权重",
+    "optional": "可选",
+    "unit": "单位",
+    "direction": "方向",
+    "best": "最佳值",
+    "worst": "最差值",
+    "transform": "幂变换",
+    "transform_power": "幂变换",
+    "definition": "指标释义",
+    "remarks": "备注",
+    "lead_departments": "牵头单位",
+    "responsible_departments": "责任单位",
+    "source_kind": "数据来源",
+    "cycle": "采集周期",
+    "external_ref": "外部数据字段",
+    "weight_variants": "权重变体",
+    "children": "下级指标",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from: a YAML line, an Excel row and column, or an indicator in the database."""
+
+    line: int | None = None
+    row: int | None = None
+    column: str = ""
+    sheet: str = ""
+    indicator: str = ""
+
+    def describe(self) -> str:
+        if self.row is not None:
+            where = f"工作表“{self.sheet}”" if self.sheet else ""
+            where += f"第 {self.row} 行"
+            if self.column:
+                where += f"，列“{self.column}”"
+            return where
+        if self.line is not None:
+            return f"第 {self.line} 行"
+        if self.indicator:
+            return f"指标 {self.indicator}"
+        return ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a system description, in Chinese, with where and which field."""
+
+    message: str
+    field: str = ""
+    location: Location = dc_field(default_factory=Location)
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.location.describe(), f"字段 {self.field}" if self.field else "") if p]
+        return ("，".join(parts) + "：" if parts else "") + self.message
+
+    def as_dict(self) -> dict:
+        return {
+            "line": self.location.line,
+            "row": self.location.row,
+            "column": self.location.column,
+            "sheet": self.location.sheet,
+            "indicator": self.location.indicator,
+            "field": self.field,
+            "message": self.message,
+            "text": str(self),
+        }
+
+
+@dataclass
+class VariantSpec:
+    when: dict[str, Any]
+    weight: float
+    location: Location = dc_field(default_factory=Location, compare=False)
+
+
+@dataclass
+class IndicatorSpec:
+    code: str
+    name: str
+    weight: float = 1.0
+    optional: bool = False
+    unit: str = ""
+    direction: str = ""
+    best: float | None = None
+    worst: float | None = None
+    transform_power: float | None = None
+    definition: str = ""
+    remarks: str = ""
+    lead_departments: list[str] | None = None
+    responsible_departments: list[str] | None = None
+    source_kind: str | None = None
+    cycle: str | None = None
+    external_ref: str = ""
+    weight_variants: list[VariantSpec] = dc_field(default_factory=list)
+    children: list[IndicatorSpec] = dc_field(default_factory=list)
+    # Where each field was written; "" is the indicator itself.
+    locations: dict[str, Location] = dc_field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def where(self, field_name: str = "") -> Location:
+        """The location of `field_name`, else of the indicator, else its code."""
+        return self.locations.get(field_name) or self.locations.get("") or Location(indicator=self.code)
+
+
+@dataclass
+class SystemSpec:
+    code: str
+    name: str
+    version: str = DEFAULT_VERSION
+    description: str = ""
+    indicators: list[IndicatorSpec] = dc_field(default_factory=list)
+    locations: dict[str, Location] = dc_field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, field_name: str = "") -> Location:
+        return self.locations.get(field_name) or self.locations.get("") or Location()
+
+
+def walk(
+    nodes: list[IndicatorSpec], parent: IndicatorSpec | None = None, level: int = 1
+) -> Iterator[tuple[IndicatorSpec, IndicatorSpec | None, int]]:
+    """Every node depth-first in file order, with its parent and level (1-based)."""
+    for node in nodes:
+        yield node, parent, level
+        yield from walk(node.children, node, level + 1)
+
+
+def resolve_inheritance(spec: SystemSpec) -> SystemSpec:
+    """Give omitted departments, source kind and cycle the parent's value; infer direction from best/worst."""
+    for node, parent, _level in walk(spec.indicators):
+        for name in INHERITED_FIELDS:
+            if getattr(node, name) is None:
+                inherited = getattr(parent, name) if parent is not None else None
+                if name.endswith("departments"):
+                    setattr(node, name, list(inherited or []))
+                else:
+                    setattr(node, name, inherited or "")
+        if (
+            not node.direction
+            and node.best is not None
+            and node.worst is not None
+            and node.best != node.worst
+        ):
+            node.direction = "lower_better" if node.best < node.worst else "higher_better"
+    return spec
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def indicator_canonical(node: IndicatorSpec, parent_code: str | None, level: int) -> dict:
+    """A comparable dictionary of one resolved node (without its children)."""
+    return {
+        "code": node.code,
+        "parent": parent_code,
+        "level": level,
+        "name": node.name,
+        "weight": _number(node.weight),
+        "optional": bool(node.optional),
+        "unit": node.unit,
+        "direction": node.direction,
+        "best": _number(node.best),
+        "worst": _number(node.worst),
+        "transform_power": _number(node.transform_power),
+        "definition": node.definition,
+        "remarks": node.remarks,
+        "lead_departments": sorted(node.lead_departments or []),
+        "responsible_departments": sorted(node.responsible_departments or []),
+        "source_kind": node.source_kind or "",
+        "cycle": node.cycle or "",
+        "external_ref": node.external_ref,
+        "weight_variants": [
+            {"when": dict(v.when), "weight": _number(v.weight)} for v in node.weight_variants
+        ],
+    }
+
+
+def system_canonical(spec: SystemSpec) -> dict:
+    """A comparable dictionary of a resolved system: equal dictionaries mean identical content."""
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "version": spec.version,
+        "description": spec.description,
+        "indicators": [
+            indicator_canonical(node, parent.code if parent else None, level)
+            for node, parent, level in walk(spec.indicators)
+        ],
+    }
