@@ -133,3 +133,30 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         where = self.region.name if self.region_id else "全局"
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class MapSource(models.TextChoices):
+    GENERATED = "generated", "系统生成的示意边界"
+    UPLOADED = "uploaded", "上传的边界数据"
+
+
+class MapLayer(models.Model):
+    """The GeoJSON outline of a region's children, drawn by the map charts of that region."""
+
+    region = models.OneToOneField(Region, verbose_name="区域", on_delete=models.CASCADE, related_name="map_layer")
+    geojson = models.JSONField("GeoJSON")
+    source = models.CharField("来源", max_length=20, choices=MapSource.choices)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    feature_count = models.PositiveIntegerField("要素数")
+    digest = models.CharField("内容摘要（SHA-256）", max_length=64)
+    updated_by = models.ForeignKey(
+        User, verbose_name="更新人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "地图图层"
+        verbose_name_plural = "地图图层"
+
+    def __str__(self) -> str:
+        return f"{self.region.name}地图"

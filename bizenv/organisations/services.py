@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
@@ -10,7 +12,18 @@ from django.db import transaction
 
 from bizenv.core.audit import audit_record, changed_values
 from bizenv.core.errors import ApplicationError, ErrorCode
-from bizenv.organisations.models import ADMIN_ROLES, Department, Region, RegionLevel, Role, RoleGrant, User
+from bizenv.organisations import geometry
+from bizenv.organisations.models import (
+    ADMIN_ROLES,
+    Department,
+    MapLayer,
+    MapSource,
+    Region,
+    RegionLevel,
+    Role,
+    RoleGrant,
+    User,
+)
 from bizenv.organisations.permissions import Permission, forget_cached_grants, require
 
 REGION_FIELDS = ("code", "name", "level", "sort_order", "population", "gdp", "area_km2", "has_pipeline_gas",
@@ -29,10 +42,11 @@ _CHILD_LEVELS = {
 def _region_snapshot(region: Region) -> dict:
     data = {f: getattr(region, f) for f in REGION_FIELDS}
     data["parent"] = region.parent.code if region.parent_id else None
-    if isinstance(data["gdp"], Decimal):
-        data["gdp"] = str(data["gdp"])
-    if isinstance(data["area_km2"], Decimal):
-        data["area_km2"] = str(data["area_km2"])
+    # Fixed places, so that 812.5 typed into a form equals the stored 812.50 (no spurious change).
+    if data["gdp"] is not None:
+        data["gdp"] = f"{Decimal(data['gdp']):.2f}"
+    if data["area_km2"] is not None:
+        data["area_km2"] = f"{Decimal(data['area_km2']):.1f}"
     return data
 
 
@@ -186,3 +200,176 @@ def role_grant_remove(*, actor, grant: RoleGrant) -> None:
     grant.delete()
     audit_record(actor=actor, action="role.revoke", obj=user, old=old)
     forget_cached_grants(user)
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "full_name": user.full_name,
+        "department": user.department.code if user.department_id else None,
+        "is_active": user.is_active,
+    }
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, full_name: str, department: Department | None) -> User:
+    """Change a user's name and department; a department user keeps a department."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
+    user = User.objects.select_for_update().select_related("department").get(pk=user.pk)
+    if department is None and RoleGrant.objects.filter(user=user, role=Role.DEPARTMENT).exists():
+        raise ApplicationError(f"账号“{user.username}”持有“部门用户”角色，所属部门不能为空。")
+    before = _user_snapshot(user)
+    user.full_name = full_name.strip()
+    user.department = department
+    old, new = changed_values(before, _user_snapshot(user))
+    if not new:
+        return user
+    user.save(update_fields=["full_name", "department"])
+    audit_record(actor=actor, action="user.update", obj=user, old=old, new=new)
+    return user
+
+
+def _user_set_active(*, actor, user: User, active: bool) -> User:
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
+        if actor.pk == user.pk:
+            raise ApplicationError("不能停用或启用自己的账号。", code=ErrorCode.PERMISSION_DENIED)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="user.reactivate" if active else "user.deactivate", obj=user,
+                 old={"is_active": not active}, new={"is_active": active})
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> User:
+    """Stop an account from logging in; its grants and history stay."""
+    return _user_set_active(actor=actor, user=user, active=False)
+
+
+@transaction.atomic
+def user_reactivate(*, actor, user: User) -> User:
+    """Allow a deactivated account to log in again."""
+    return _user_set_active(actor=actor, user=user, active=True)
+
+
+@transaction.atomic
+def user_set_password(*, actor, user: User, password: str) -> User:
+    """Reset a user's password (the password policy applies; the password is never audited)."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_USERS)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError("密码不符合要求：" + "；".join(exc.messages)) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_reset", obj=user)
+    return user
+
+
+@transaction.atomic
+def account_unlock(*, actor, username: str) -> int:
+    """Clear the failed-login records that lock `username` out; returns how many were removed."""
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+
+    if actor is not None:
+        require(actor, Permission.MANAGE_SECURITY)
+    username = username.strip()
+    attempts = AccessAttempt.objects.filter(username=username)
+    failures = sum(attempts.values_list("failures_since_start", flat=True))
+    if not attempts.exists():
+        return 0
+    removed = reset(username=username)
+    audit_record(actor=actor, action="account.unlock", object_type="organisations.account",
+                 object_id=username, object_repr=username, old={"failures": failures}, new={"failures": 0})
+    return removed
+
+
+def _map_children(region: Region) -> list[tuple[str, str]]:
+    return list(region.children.order_by("sort_order", "code").values_list("code", "name"))
+
+
+def _map_digest(document: dict) -> str:
+    canonical = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def map_layer_save(*, actor, region: Region, document, source: str = MapSource.UPLOADED,
+                   filename: str = "") -> MapLayer:
+    """Store the GeoJSON outline of `region`'s children after checking every feature names a child."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_REGIONS, region)
+    children = _map_children(region)
+    if not children:
+        raise ApplicationError(f"“{region.name}”没有下级区域，无需配置地图。")
+    check = geometry.map_check(document, children=children, parent_name=region.name)
+    if not check.ok:
+        raise ApplicationError(
+            f"地图文件未通过校验，发现 {len(check.problems)} 处问题：", details=check.problems[:50]
+        )
+    document = geometry.map_normalise(document, check, children=children)
+    digest = _map_digest(document)
+    layer = MapLayer.objects.select_for_update().filter(region=region).first()
+    after = {"source": str(source), "filename": filename, "feature_count": len(document["features"]),
+             "digest": digest}
+    if layer is None:
+        layer = MapLayer(region=region)
+        before = {}
+    else:
+        before = {"source": layer.source, "filename": layer.filename, "feature_count": layer.feature_count,
+                  "digest": layer.digest}
+    old, new = changed_values(before, after)
+    if not new:
+        return layer
+    layer.geojson = document
+    layer.source = source
+    layer.filename = filename
+    layer.feature_count = after["feature_count"]
+    layer.digest = digest
+    layer.updated_by = actor if getattr(actor, "pk", None) else None
+    layer.save()
+    audit_record(actor=actor, action="map_layer.save", obj=layer, old=old or None, new=new)
+    return layer
+
+
+_MAP_RADIUS = {RegionLevel.PROVINCE: 2.4, RegionLevel.CITY: 0.6}
+
+
+@transaction.atomic
+def map_layer_generate(*, actor, region: Region) -> MapLayer:
+    """Store a fictional schematic outline of `region`'s children (for demonstrations and trials)."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_REGIONS, region)
+    children = list(region.children.order_by("sort_order", "code"))
+    if not children:
+        raise ApplicationError(f"“{region.name}”没有下级区域，无需配置地图。")
+    places = [
+        geometry.Place(code=c.code, name=c.name,
+                       weight=float(c.area_km2) if c.area_km2 else float(c.population or 0) / 500 or 1.0)
+        for c in children
+    ]
+    document = geometry.partition_geojson(places, seed=region.code,
+                                          radius=_MAP_RADIUS.get(RegionLevel(region.level), 0.3))
+    return map_layer_save(actor=actor, region=region, document=document, source=MapSource.GENERATED,
+                          filename="")
+
+
+@transaction.atomic
+def map_layer_delete(*, actor, region: Region) -> None:
+    """Remove a region's map outline; its map charts show “no map” until one is stored again."""
+    if actor is not None:
+        require(actor, Permission.MANAGE_REGIONS, region)
+    layer = MapLayer.objects.select_for_update().filter(region=region).first()
+    if layer is None:
+        return
+    old = {"source": layer.source, "filename": layer.filename, "feature_count": layer.feature_count,
+           "digest": layer.digest}
+    audit_record(actor=actor, action="map_layer.delete", obj=layer, old=old)
+    layer.delete()
