@@ -7,10 +7,16 @@ from bizenv.indicators.models import Indicator, IndicatorSystem, SystemVersion, 
 from bizenv.indicators.specs import system_canonical
 from bizenv.indicators.tests.conftest import FIXTURES, SYSTEMS_DIR, import_file, load_departments
 
+HEAD = "code: X\nname: 测试\nindicators:\n"
+
 
 def _counts():
-    return (IndicatorSystem.objects.count(), SystemVersion.objects.count(), Indicator.objects.count(),
-            WeightVariant.objects.count())
+    return (
+        IndicatorSystem.objects.count(),
+        SystemVersion.objects.count(),
+        Indicator.objects.count(),
+        WeightVariant.objects.count(),
+    )
 
 
 def _import(text: str, name: str = "system.yaml", **kwargs):
@@ -22,7 +28,9 @@ def test_import_creates_a_draft_with_departments_and_variants(small_version):
     assert small_version.version == "2026"
     power = small_version.indicators.get(code="power")
     assert [d.code for d in power.lead_departments.all()] == ["power_supply"]
-    assert list(power.weight_variants.values_list("conditions", "weight")) == [({"has_pipeline_gas": False}, 9.0)]
+    assert list(power.weight_variants.values_list("conditions", "weight")) == [
+        ({"has_pipeline_gas": False}, 9.0)
+    ]
     time = small_version.indicators.get(code="power.time")
     assert time.parent == power and time.level == 2
     assert [d.code for d in time.lead_departments.all()] == ["power_supply"]
@@ -33,13 +41,12 @@ def test_import_creates_a_draft_with_departments_and_variants(small_version):
     "broken",
     [
         "code: X\nname: [\n",  # syntax
-        "code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, weight: 零, best: 1, worst: 2}\n",  # wrong type
-        "code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, best: 1, worst: 2}\n"
-        "  - {code: A, name: 乙, best: 1, worst: 2}\n",  # duplicate code
-        "code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, weight: 0, best: 1, worst: 2}\n",  # bad weight
-        "code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, best: 1, worst: 2, colour: red}\n",  # unknown
-        "code: X\nname: 测试\nindicators:\n  - code: A\n    name: 一\n    children:\n      - code: A.B\n"
-        "        name: 二\n        children:\n          - code: A.B.C\n            name: 三\n            children:\n"
+        HEAD + "  - {code: A, name: 甲, weight: 零, best: 1, worst: 2}\n",  # wrong type
+        HEAD + "  - {code: A, name: 甲, best: 1, worst: 2}\n  - {code: A, name: 乙, best: 1, worst: 2}\n",
+        HEAD + "  - {code: A, name: 甲, weight: 0, best: 1, worst: 2}\n",  # bad weight
+        HEAD + "  - {code: A, name: 甲, best: 1, worst: 2, colour: red}\n",  # unknown field
+        HEAD + "  - code: A\n    name: 一\n    children:\n      - code: A.B\n        name: 二\n"
+        "        children:\n          - code: A.B.C\n            name: 三\n            children:\n"
         "              - {code: A.B.C.D, name: 四, best: 1, worst: 2}\n",  # depth 4
     ],
 )
@@ -58,8 +65,10 @@ def test_broken_file_saves_nothing(db, broken):
 
 def test_unknown_department_is_refused(departments):
     with pytest.raises(ApplicationError) as excinfo:
-        _import("code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, best: 1, worst: 2, "
-                "lead_departments: [nosuch]}\n")
+        _import(
+            "code: X\nname: 测试\nindicators:\n  - {code: A, name: 甲, best: 1, worst: 2, "
+            "lead_departments: [nosuch]}\n"
+        )
 
     assert "第 4 行，字段 lead_departments：未知的部门编码：nosuch" in excinfo.value.details[0]
     assert IndicatorSystem.objects.count() == 0
@@ -69,8 +78,9 @@ def test_reimporting_identical_content_is_a_no_op(small_version):
     before = _counts()
     audit_before = AuditLog.objects.count()
 
-    outcome = services.indicator_system_import(actor=None, content=(FIXTURES / "small.yaml").read_bytes(),
-                                               filename="small.yaml")
+    outcome = services.indicator_system_import(
+        actor=None, content=(FIXTURES / "small.yaml").read_bytes(), filename="small.yaml"
+    )
 
     assert outcome.created is False and outcome.version == small_version
     assert _counts() == before
@@ -88,7 +98,9 @@ def test_same_version_label_with_different_content_is_refused(small_version):
 
 
 def test_new_version_label_adds_a_version_to_the_system(small_version):
-    changed = (FIXTURES / "small.yaml").read_text(encoding="utf-8").replace('version: "2026"', 'version: "2027"')
+    changed = (
+        (FIXTURES / "small.yaml").read_text(encoding="utf-8").replace('version: "2026"', 'version: "2027"')
+    )
 
     outcome = _import(changed)
 
@@ -103,8 +115,9 @@ def test_published_version_is_immutable(small_version):
     with pytest.raises(ApplicationError) as edit:
         services.indicator_update(actor=None, indicator=indicator, weight=5)
     with pytest.raises(ApplicationError) as add:
-        services.indicator_create(actor=None, version=published, parent=None, code="new", name="新",
-                                  best=1, worst=2)
+        services.indicator_create(
+            actor=None, version=published, parent=None, code="new", name="新", best=1, worst=2
+        )
     with pytest.raises(ApplicationError) as delete:
         services.indicator_delete(actor=None, indicator=indicator)
     with pytest.raises(ApplicationError) as again:
@@ -159,8 +172,13 @@ def test_update_is_validated_and_audited_with_old_and_new_values(small_version):
         services.indicator_update(actor=None, indicator=indicator, weight=0)
     with pytest.raises(ApplicationError) as unknown:
         services.indicator_update(actor=None, indicator=indicator, lead_departments=["nosuch"])
-    updated = services.indicator_update(actor=None, indicator=indicator, weight=3, lead_departments=["tax"],
-                                        weight_variants=[{"when": {"level": "county"}, "weight": 1}])
+    updated = services.indicator_update(
+        actor=None,
+        indicator=indicator,
+        weight=3,
+        lead_departments=["tax"],
+        weight_variants=[{"when": {"level": "county"}, "weight": 1}],
+    )
 
     assert "权重必须是大于 0 的数字" in bad.value.details[0]
     assert "未知的部门编码：nosuch" in unknown.value.details[0]
@@ -182,8 +200,15 @@ def test_update_without_change_writes_no_audit(small_version):
 def test_adding_a_child_to_a_leaf_clears_its_scoring_fields(small_version):
     leaf = small_version.indicators.get(code="gas.time")
 
-    child = services.indicator_create(actor=None, version=small_version, parent=leaf, code="gas.time.pipe",
-                                      name="管道接入时间", best=1, worst=10)
+    child = services.indicator_create(
+        actor=None,
+        version=small_version,
+        parent=leaf,
+        code="gas.time.pipe",
+        name="管道接入时间",
+        best=1,
+        worst=10,
+    )
 
     leaf.refresh_from_db()
     assert child.level == 3 and child.parent == leaf
