@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     from bizenv.indicators.commands import register as register_indicators
 
     register_indicators(sub, setup=_setup_django)
+    from bizenv.evaluation.commands import register as register_evaluation
+    register_evaluation(sub, setup=_setup_django)
     return parser
 
 

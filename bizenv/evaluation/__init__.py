@@ -1,0 +1,1 @@
+"""Evaluation: scoring indicator systems over observations, composites, ranks and bands."""
