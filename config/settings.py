@@ -190,7 +190,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = Path(os.environ.get("BIZENV_NODE_MODULES", BASE_DIR / "node_modules"))
-STATICFILES_DIRS = [
+STATICFILES_DIRS = [BASE_DIR / "bizenv" / "static"] + [
     d
     for d in [
         ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),

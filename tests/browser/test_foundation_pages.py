@@ -1,0 +1,72 @@
+"""Log in as demo users in a real Chromium, browse the indicator tree and the region tree."""
+
+import pytest
+
+from bizenv.organisations.demo import DEMO_PASSWORD, build_demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    return build_demo(scale="small", progress=lambda _msg: None)
+
+
+def test_office_logs_in_and_browses_the_indicator_tree(demo, browser_session):
+    s = browser_session()
+    s.login("office", DEMO_PASSWORD)
+    assert "营商环境总览" in s.page.content()
+    assert s.wait_for_charts() == 2  # the region map and the weight ring
+
+    s.page.click("nav.mainnav >> text=指标体系")
+    s.page.wait_for_load_state("networkidle")
+    s.page.click("text=营商环境评价指标体系（示范市）")
+    s.page.wait_for_load_state("networkidle")
+    tree = s.page.locator(".tree").first
+    assert tree.is_visible()
+    for name in ["开办企业", "获得电力", "获得用气", "跨境贸易"]:
+        assert s.page.locator(".tree >> text=" + name).first.is_visible()
+
+    s.page.locator(".tree >> text=开办企业").first.click()
+    s.page.wait_for_load_state("networkidle")
+    body = s.page.content()
+    assert "牵头单位" in body and "市市场监管局" in body
+    assert s.errors == []
+
+
+def test_region_tree_and_county_drill_down(demo, browser_session):
+    s = browser_session()
+    s.login("office", DEMO_PASSWORD)
+    s.goto("/manage/regions/")
+    assert s.page.locator(".tree >> text=示范市").first.is_visible()
+    counties = s.page.locator(".tree .tree a").all_inner_texts()
+    assert len(counties) >= 10
+    assert s.wait_for_charts() >= 1
+    first = s.page.locator(".tree .tree a").first
+    name = first.inner_text().strip()
+    first.click()
+    s.page.wait_for_load_state("networkidle")
+    assert name in s.page.locator("h1").inner_text()
+    assert "常住人口" in s.page.content()
+    assert s.errors == []
+
+
+def test_county_user_sees_only_its_own_county(demo, browser_session):
+    s = browser_session()
+    s.login("county", DEMO_PASSWORD)
+    s.goto("/manage/regions/")
+    links = [t.strip() for t in s.page.locator(".tree a").all_inner_texts()]
+    assert len(links) == 1
+    s.goto("/")
+    assert "对比分析" in s.page.locator("nav.mainnav").inner_text()
+    assert s.errors == []
+
+
+def test_auditor_sees_only_the_audit_log(demo, browser_session):
+    s = browser_session()
+    s.login("auditor", DEMO_PASSWORD)
+    nav = s.page.locator("nav.mainnav").inner_text()
+    assert "系统管理" in nav and "对比分析" not in nav
+    response = s.goto("/")
+    assert response.status == 403
+    assert "没有访问该页面的权限" in s.page.content()
