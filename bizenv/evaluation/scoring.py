@@ -1,7 +1,9 @@
 """Distance-to-frontier scoring, weighted aggregation, ranks and bands over (region × period × leaf) arrays.
 
-Pure numpy over specs: the tree is compiled once into index arrays and one child→parent matrix per level,
-then every region and period is scored at once. Missing data is NaN; N/A and No Practice are masks.
+Pure numpy over specs: the tree is compiled once into index arrays, with the nodes laid out level by level
+so that each level's nodes form one contiguous block in which siblings are adjacent; aggregating a level
+is then a handful of whole-array operations and `np.add.reduceat` over that block (the child→parent
+summation), for every region and period at once. Missing data is NaN; N/A and No Practice are masks.
 
 Rules (see docs/formats.md):
 - leaf score = 100 × clip((worst − v) / (worst − best), 0, 1) ** power (power 1 when not set);
@@ -92,11 +94,12 @@ def parse_bands(text: str) -> Bands:
 
 @dataclass(frozen=True, eq=False)
 class LevelStep:
-    """One aggregation step: the nodes of one level (children) summed into their parents via `matrix`."""
+    """One aggregation step in level-ordered positions: the block [start, stop) summed into its parents."""
 
-    children: np.ndarray  # node indices, shape (c,)
-    parents: np.ndarray  # node indices, shape (p,)
-    matrix: np.ndarray  # 0/1, shape (c, p): matrix[i, j] = 1 when children[i] is a child of parents[j]
+    start: int
+    stop: int
+    groups: np.ndarray  # offsets within the block where each parent's children begin (for reduceat)
+    parents: np.ndarray  # level-ordered position of each group's parent
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +115,8 @@ class CompiledSystem:
     best: np.ndarray  # (L,)
     worst: np.ndarray  # (L,)
     power: np.ndarray  # (L,) NaN where no power transform
-    steps: tuple[LevelStep, ...]  # deepest level first
+    layout: np.ndarray  # (N,) node index at each level-ordered position (TOTAL, level 1, level 2, …)
+    steps: tuple[LevelStep, ...]  # deepest level first, over level-ordered positions
     specs: tuple[IndicatorSpec | None, ...]  # (N,) None for TOTAL
 
     @property
@@ -186,17 +190,26 @@ def compile_system(spec: SystemSpec) -> CompiledSystem:
         power.append(np.nan if node.transform_power is None else node.transform_power)
     parent = np.array(parents, dtype=np.intp)
     level = np.array(levels, dtype=np.intp)
+    # Level order: TOTAL, then each level's nodes grouped by their parent's position in the level above.
+    layout = [0]
+    blocks = []
+    for depth in range(1, int(level.max()) + 1):
+        above = {node: at for at, node in enumerate(layout)}
+        block = sorted(np.flatnonzero(level == depth), key=lambda node: (above[parent[node]], node))
+        blocks.append((len(layout), block))
+        layout.extend(block)
     steps = []
-    for depth in range(int(level.max()), 0, -1):
-        children = np.flatnonzero(level == depth)
-        owners = np.unique(parent[children])
-        matrix = (parent[children][:, None] == owners[None, :]).astype(float)
-        steps.append(LevelStep(children, owners, matrix))
+    for start, block in reversed(blocks):
+        owners = [parent[node] for node in block]
+        firsts = [i for i in range(len(block)) if i == 0 or owners[i] != owners[i - 1]]
+        position = {node: at for at, node in enumerate(layout)}
+        steps.append(LevelStep(start, start + len(block), np.array(firsts, dtype=np.intp),
+                               np.array([position[owners[i]] for i in firsts], dtype=np.intp)))
     return CompiledSystem(
         code=spec.code, codes=tuple(codes), names=tuple(names), parent=parent, level=level,
         leaf_nodes=np.array(leaf_nodes, dtype=np.intp), best=np.array(best, dtype=float),
-        worst=np.array(worst, dtype=float), power=np.array(power, dtype=float), steps=tuple(steps),
-        specs=tuple(specs),
+        worst=np.array(worst, dtype=float), power=np.array(power, dtype=float),
+        layout=np.array(layout, dtype=np.intp), steps=tuple(steps), specs=tuple(specs),
     )
 
 
@@ -236,53 +249,65 @@ def score_nodes(compiled: CompiledSystem, values: np.ndarray, *, weights: np.nda
     n_regions, n_periods, n_leaves = values.shape
     if n_leaves != len(compiled.leaf_nodes):
         raise ScoringError(f"观测值数组应有 {len(compiled.leaf_nodes)} 个末级指标，实际为 {n_leaves} 个")
-    rows = n_regions * n_periods
-    flat = values.reshape(rows, n_leaves)
-    nothing = np.zeros_like(flat, dtype=bool)
-    na = nothing if not_applicable is None else np.asarray(not_applicable, dtype=bool).reshape(rows, -1)
-    zero = nothing if no_practice is None else np.asarray(no_practice, dtype=bool).reshape(rows, -1)
+    nothing = np.zeros(values.shape, dtype=bool)
+    na = nothing if not_applicable is None else np.asarray(not_applicable, dtype=bool)
+    zero = nothing if no_practice is None else np.asarray(no_practice, dtype=bool)
 
-    leaf = dtf(flat, compiled.best, compiled.worst, compiled.power)
+    leaf = dtf(values, compiled.best, compiled.worst, compiled.power)
     leaf[zero] = 0.0
-    leaf[na] = np.nan
-    lacking = np.isnan(flat) & ~na & ~zero
+    lacking = np.isnan(values)
+    lacking &= ~na
+    lacking &= ~zero
     if missing == "zero":
         leaf[lacking] = 0.0
+        has_score = ~na
+    else:
+        has_score = ~(na | lacking)
 
+    # Node-major arrays over level-ordered positions, (N, R, P). Inside the loop a node without a score
+    # holds 0 (score) and a node that does not apply holds 0 (completeness), so that products need no
+    # masking; `has` and `applicable` say which values are real, and NaN is put back at the end.
     n_nodes = len(compiled.codes)
-    score = np.full((rows, n_nodes), np.nan)
-    completeness = np.full((rows, n_nodes), np.nan)
-    applicable = np.zeros((rows, n_nodes), dtype=bool)
-    score[:, compiled.leaf_nodes] = leaf
-    applicable[:, compiled.leaf_nodes] = ~na
-    completeness[:, compiled.leaf_nodes] = np.where(na, np.nan, np.where(lacking, 0.0, 1.0))
+    position = np.empty(n_nodes, dtype=np.intp)
+    position[compiled.layout] = np.arange(n_nodes)
+    leaves = position[compiled.leaf_nodes]
+    shape = (n_nodes, n_regions, n_periods)
+    score, completeness = np.empty(shape), np.empty(shape)
+    has, applicable = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+    leaf[~has_score] = 0.0
+    score[leaves] = leaf.transpose(2, 0, 1)
+    has[leaves] = has_score.transpose(2, 0, 1)
+    applicable[leaves] = ~na.transpose(2, 0, 1)
+    completeness[leaves] = ~(lacking | na).transpose(2, 0, 1)
 
-    weights = np.asarray(weights, dtype=float)
-    same_weights = bool((weights == weights[:1]).all()) if n_regions else True
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for step in compiled.steps:
-            children = step.children
-            w = weights[:1, children] if same_weights else np.repeat(weights[:, children], n_periods, axis=0)
-            active = applicable[:, children] & (w > 0)
-            w_active = np.where(active, w, 0.0)
-            child_scores = score[:, children]
-            scored = active & ~np.isnan(child_scores)
-            w_scored = np.where(scored, w, 0.0)
-            applicable_weight = w_active @ step.matrix
-            weighted_sum = (w_scored * np.where(scored, child_scores, 0.0)) @ step.matrix
-            parent_score = weighted_sum / (w_scored @ step.matrix)
-            parent_completeness = ((w_active * np.where(active, completeness[:, children], 0.0)) @ step.matrix
-                                   / applicable_weight)
-            if missing == "propagate":
-                parent_score[((active & ~scored) @ step.matrix) > 0] = np.nan
-            parent_applicable = applicable_weight > 0
-            parent_score[~parent_applicable] = np.nan
-            parent_completeness[~parent_applicable] = np.nan
-            score[:, step.parents] = parent_score
-            completeness[:, step.parents] = parent_completeness
-            applicable[:, step.parents] = parent_applicable
-    shape = (n_regions, n_periods, n_nodes)
-    return NodeScores(score.reshape(shape), completeness.reshape(shape), applicable.reshape(shape))
+    node_weights = np.asarray(weights, dtype=float)[:, compiled.layout].T[:, :, None]  # (N, R, 1)
+    counted = node_weights > 0
+    for step in compiled.steps:
+        block = slice(step.start, step.stop)
+        w, groups = node_weights[block], step.groups
+        active = applicable[block] & counted[block]
+        scored = has[block] & counted[block]
+        w_active = w * active
+        w_scored = w * scored
+        applicable_weight = np.add.reduceat(w_active, groups, axis=0)
+        scored_weight = np.add.reduceat(w_scored, groups, axis=0)
+        weighted_sum = np.add.reduceat(w_scored * score[block], groups, axis=0)
+        with_data = np.add.reduceat(w_active * completeness[block], groups, axis=0)
+        parent_applicable = applicable_weight > 0
+        parent_has = scored_weight > 0
+        if missing == "propagate":
+            parent_has &= ~np.logical_or.reduceat(active & ~scored, groups, axis=0)
+        score[step.parents] = np.divide(weighted_sum, scored_weight, out=np.zeros_like(weighted_sum),
+                                        where=parent_has)
+        completeness[step.parents] = np.divide(with_data, applicable_weight, out=np.zeros_like(with_data),
+                                               where=parent_applicable)
+        has[step.parents] = parent_has
+        applicable[step.parents] = parent_applicable
+    # Back to node order (TOTAL, then depth-first), NaN where there is no value, as (R, P, N) views.
+    score = np.where(has[position], score[position], np.nan)
+    completeness = np.where(applicable[position], completeness[position], np.nan)
+    return NodeScores(score.transpose(1, 2, 0), completeness.transpose(1, 2, 0),
+                      applicable[position].transpose(1, 2, 0))
 
 
 def rank(scores: np.ndarray, *, tolerance: float = DEFAULT_TIE_TOLERANCE) -> np.ndarray:
@@ -295,26 +320,28 @@ def rank(scores: np.ndarray, *, tolerance: float = DEFAULT_TIE_TOLERANCE) -> np.
         raise ScoringError("并列容差必须是大于等于 0 的数字")
     scores = np.asarray(scores, dtype=float)
     n = scores.shape[0]
-    flat = scores.reshape(n, -1)
-    unranked = np.isnan(flat)
-    keyed = np.where(unranked, -np.inf, flat)
-    order = np.argsort(-keyed, axis=0, kind="stable")
-    ordered = np.take_along_axis(keyed, order, axis=0)
-    ranks_sorted = np.empty(flat.shape, dtype=np.int32)
+    # One contiguous row per ranking (indicator × period), regions along the row.
+    rows = np.moveaxis(scores, 0, -1)
+    keyed = np.negative(rows.reshape(-1, n), order="C")  # a new array: ascending order is best first
+    unranked = np.isnan(keyed)
+    keyed[unranked] = np.inf  # unranked last
+    order = np.argsort(keyed, axis=1)  # equal scores share a rank, so their order does not matter
+    ordered = np.ascontiguousarray(np.take_along_axis(keyed, order, axis=1).T)
+    ranks_sorted = np.empty(ordered.shape, dtype=np.int32)
     if n:
         leader = ordered[0].copy()
-        current = np.ones(flat.shape[1], dtype=np.int32)
+        current = np.ones(ordered.shape[1], dtype=np.int32)
         ranks_sorted[0] = 1
         for k in range(1, n):
-            row = ordered[k]
-            new_group = row < leader - tolerance
-            leader[new_group] = row[new_group]
+            value = ordered[k]
+            new_group = value > leader + tolerance
+            leader[new_group] = value[new_group]
             current[new_group] = k + 1
             ranks_sorted[k] = current
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=0)
+    ranks = np.empty(keyed.shape, dtype=np.int32)
+    np.put_along_axis(ranks, order, ranks_sorted.T, axis=1)
     ranks[unranked] = 0
-    return ranks.reshape(scores.shape)
+    return np.moveaxis(ranks.reshape(rows.shape), -1, 0)
 
 
 @dataclass(frozen=True, eq=False)

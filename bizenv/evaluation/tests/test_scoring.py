@@ -266,6 +266,12 @@ def test_ranks_are_per_indicator_and_period():
     assert ranks[:, 1, 1].tolist() == [2, 1]
 
 
+def test_ranking_leaves_the_scores_untouched():
+    scores = np.array([[3.0], [1.0]])
+    rank(scores)
+    assert scores.tolist() == [[3.0], [1.0]]
+
+
 def test_a_negative_tolerance_is_refused():
     with pytest.raises(ScoringError):
         rank(np.array([1.0, 2.0]), tolerance=-1)
