@@ -22,7 +22,12 @@ from bizenv.indicators.forms import (
 )
 from bizenv.indicators.models import SystemVersion
 from bizenv.indicators.specs import walk
-from bizenv.indicators.weights import composite_weights, describe_conditions, effective_weights
+from bizenv.indicators.weights import (
+    composite_weights,
+    conditions_text,
+    describe_conditions,
+    effective_weights,
+)
 from bizenv.organisations.permissions import Permission, has_permission
 
 NAV = {"nav_active": "indicators"}
@@ -102,7 +107,11 @@ def indicator_detail(request, pk: int, code: str):
     indicator = _indicator_or_404(version, code)
     spec = selectors.version_spec(version=version)
     variants = [
-        {"conditions": v.conditions, "label": describe_conditions(v.conditions), "weight": v.weight}
+        {
+            "conditions": conditions_text(v.conditions),
+            "label": describe_conditions(v.conditions),
+            "weight": v.weight,
+        }
         for v in indicator.weight_variants.all()
     ]
     context = {

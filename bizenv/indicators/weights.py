@@ -113,3 +113,14 @@ def describe_conditions(when: Mapping[str, Any]) -> str:
         else:
             parts.append(f"{key} 为 {value}")
     return "、".join(parts) + "的地区"
+
+
+def conditions_text(when: Mapping[str, Any]) -> str:
+    """Conditions as written in files: `has_pipeline_gas=false, level=county`."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    return ", ".join(f"{key}={show(value)}" for key, value in when.items())
