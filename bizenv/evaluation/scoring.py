@@ -62,8 +62,9 @@ class Bands:
     def index(self, scores: np.ndarray) -> np.ndarray:
         """Band index of each score into `labels` (0 = lowest band), −1 where the score is NaN."""
         scores = np.asarray(scores, dtype=float)
-        minimums = np.array([m for _label, m in reversed(self.thresholds)], dtype=float)
-        result = np.searchsorted(minimums, scores, side="right").astype(np.int8)
+        result = np.zeros(scores.shape, dtype=np.int8)
+        for _label, minimum in self.thresholds:
+            result += scores >= minimum
         result[np.isnan(scores)] = -1
         return result
 
