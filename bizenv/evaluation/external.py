@@ -52,12 +52,10 @@ def observations_csv(rows: Iterable[Mapping[str, str]]) -> str:
 
 
 def score_input_system(spec: SystemSpec, score_ref: Callable[[IndicatorSpec], str | None]) -> SystemSpec:
-    """A copy of `spec` fed with published scores: a node with a score column becomes an identity leaf.
-
-    `score_ref(node)` names the column holding the node's published 0–100 score, or None. A node that
-    has one becomes a leaf (children dropped) scored as is: best 100, worst 0, no transform. Weights,
-    variants and optional flags are kept, so aggregation above those nodes is the original method.
-    """
+    """A copy of `spec` fed with published scores: a node with a score column becomes an identity leaf."""
+    # `score_ref(node)` names the column holding the node's published 0–100 score, or None. A node that
+    # has one becomes a leaf (children dropped) scored as is: best 100, worst 0, no transform. Weights,
+    # variants and optional flags are kept, so aggregation above those nodes is the original method.
 
     def derive(node: IndicatorSpec) -> IndicatorSpec:
         column = score_ref(node)

@@ -312,11 +312,9 @@ def score_nodes(compiled: CompiledSystem, values: np.ndarray, *, weights: np.nda
 
 
 def rank(scores: np.ndarray, *, tolerance: float = DEFAULT_TIE_TOLERANCE) -> np.ndarray:
-    """Competition ranks along axis 0 (1 = highest score); NaN gets 0 (unranked).
-
-    Scores are taken from the highest down; a score within `tolerance` of the top score of the current
-    group shares the group's rank, so any two regions sharing a rank differ by at most `tolerance`.
-    """
+    """Competition ranks along axis 0 (1 = highest score, 0 = unranked NaN), ties within `tolerance`."""
+    # Scores are taken from the highest down; a score within `tolerance` of the top score of the current
+    # group shares the group's rank, so any two regions sharing a rank differ by at most `tolerance`.
     if not tolerance >= 0:
         raise ScoringError("并列容差必须是大于等于 0 的数字")
     scores = np.asarray(scores, dtype=float)
