@@ -8,8 +8,13 @@ from bizenv.organisations.models import MapLayer, Region, RegionLevel, Role, Rol
 pytestmark = pytest.mark.django_db
 
 ROLES = {
-    "leader": Role.LEADER, "office": Role.OFFICE, "dept": Role.DEPARTMENT, "county": Role.COUNTY,
-    "sysadmin": Role.SYSADMIN, "secadmin": Role.SECADMIN, "auditor": Role.AUDITOR,
+    "leader": Role.LEADER,
+    "office": Role.OFFICE,
+    "dept": Role.DEPARTMENT,
+    "county": Role.COUNTY,
+    "sysadmin": Role.SYSADMIN,
+    "secadmin": Role.SECADMIN,
+    "auditor": Role.AUDITOR,
 }
 
 

@@ -16,10 +16,18 @@ from bizenv.organisations.geometry import (
 )
 
 PLACES = [
-    Place("990102", "东城区", 186), Place("990103", "西城区", 205), Place("990104", "南湖区", 313),
-    Place("990121", "北山县", 1386), Place("990122", "青溪县", 947), Place("990123", "云岭县", 1653),
-    Place("990124", "白马县", 1218), Place("990125", "石桥县", 862), Place("990181", "临江市", 736),
-    Place("990171", "高新技术产业开发区", 59), Place("990172", "经济技术开发区", 72), Place("990126", "松林县", 1035),
+    Place("990102", "东城区", 186),
+    Place("990103", "西城区", 205),
+    Place("990104", "南湖区", 313),
+    Place("990121", "北山县", 1386),
+    Place("990122", "青溪县", 947),
+    Place("990123", "云岭县", 1653),
+    Place("990124", "白马县", 1218),
+    Place("990125", "石桥县", 862),
+    Place("990181", "临江市", 736),
+    Place("990171", "高新技术产业开发区", 59),
+    Place("990172", "经济技术开发区", 72),
+    Place("990126", "松林县", 1035),
 ]
 
 
@@ -50,7 +58,7 @@ def test_every_ring_is_closed_simple_and_correctly_oriented(seed, count):
             assert len(set(map(tuple, points))) == len(points), "a ring never visits a vertex twice"
             edges = list(zip(ring, ring[1:], strict=False))
             for i, (a, b) in enumerate(edges):
-                for c, d in edges[i + 2:]:
+                for c, d in edges[i + 2 :]:
                     assert not _segments_cross(a, b, c, d)
 
 
@@ -112,13 +120,18 @@ SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
 
 
 def _feature(properties, geometry=None):
-    return {"type": "Feature", "properties": properties,
-            "geometry": geometry or {"type": "Polygon", "coordinates": [SQUARE]}}
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": geometry or {"type": "Polygon", "coordinates": [SQUARE]},
+    }
 
 
 def test_an_upload_matched_by_name_or_code_is_accepted_and_normalised():
-    data = {"type": "FeatureCollection",
-            "features": [_feature({"name": "东城区"}), _feature({"code": 990103, "名称": "西城"})]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [_feature({"name": "东城区"}), _feature({"code": 990103, "名称": "西城"})],
+    }
     check = map_check(data, children=CHILDREN, parent_name="示范市")
     assert check.ok and check.missing == []
     normalised = map_normalise(data, check, children=CHILDREN)
@@ -126,27 +139,68 @@ def test_an_upload_matched_by_name_or_code_is_accepted_and_normalised():
     assert [f["properties"]["code"] for f in normalised["features"]] == ["990102", "990103"]
 
 
-@pytest.mark.parametrize("data,expected", [
-    ({"type": "Feature"}, "顶层 type 应为 FeatureCollection"),
-    ({"type": "FeatureCollection", "features": []}, "没有任何区域要素"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"}), _feature({"name": "南山区"})]},
-     "第 2 个要素（features[1]）的 properties.name“南山区”与示范市的下级区域均不匹配"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"}), _feature({})]},
-     "第 2 个要素（features[1]）的 properties 中既没有 name 也没有 code"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"}, {"type": "Point", "coordinates": [1, 2]})]},
-     "第 1 个要素（features[0]）的 geometry.type 为“Point”，应为 Polygon 或 MultiPolygon"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"},
-                                                         {"type": "Polygon", "coordinates": [SQUARE[:-1]]})]},
-     "geometry.coordinates[0] 未闭合"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"},
-                                                         {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]})]},
-     "至少需要 4 个坐标点"),
-    ({"type": "FeatureCollection", "features": [_feature({"name": "东城区"},
-                                                         {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]})]},
-     "超出经纬度范围"),
-    ({"type": "FeatureCollection", "features": [_feature({"code": "990102"}), _feature({"name": "东城区"})]},
-     "第 2 个要素（features[1]）与第 1 个要素都对应“东城区”"),
-])
+@pytest.mark.parametrize(
+    "data,expected",
+    [
+        ({"type": "Feature"}, "顶层 type 应为 FeatureCollection"),
+        ({"type": "FeatureCollection", "features": []}, "没有任何区域要素"),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"name": "东城区"}), _feature({"name": "南山区"})],
+            },
+            "第 2 个要素（features[1]）的 properties.name“南山区”与示范市的下级区域均不匹配",
+        ),
+        (
+            {"type": "FeatureCollection", "features": [_feature({"name": "东城区"}), _feature({})]},
+            "第 2 个要素（features[1]）的 properties 中既没有 name 也没有 code",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"name": "东城区"}, {"type": "Point", "coordinates": [1, 2]})],
+            },
+            "第 1 个要素（features[0]）的 geometry.type 为“Point”，应为 Polygon 或 MultiPolygon",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"name": "东城区"}, {"type": "Polygon", "coordinates": [SQUARE[:-1]]})],
+            },
+            "geometry.coordinates[0] 未闭合",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    _feature(
+                        {"name": "东城区"}, {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}
+                    )
+                ],
+            },
+            "至少需要 4 个坐标点",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    _feature(
+                        {"name": "东城区"},
+                        {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]},
+                    )
+                ],
+            },
+            "超出经纬度范围",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [_feature({"code": "990102"}), _feature({"name": "东城区"})],
+            },
+            "第 2 个要素（features[1]）与第 1 个要素都对应“东城区”",
+        ),
+    ],
+)
 def test_upload_problems_name_the_feature_and_field_in_chinese(data, expected):
     check = map_check(data, children=CHILDREN, parent_name="示范市")
     assert not check.ok
