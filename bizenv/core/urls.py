@@ -13,4 +13,6 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/verify/", views.audit_chain_verify, name="audit_verify"),
 ]

@@ -1,11 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from bizenv.core.audit import audit_verify
 from bizenv.core.decorators import permission_required
+from bizenv.core.forms import ACTION_LABELS, AuditFilterForm
 from bizenv.core.navigation import SECTION_BY_SLUG
-from bizenv.organisations.permissions import Permission
+from bizenv.core.selectors import audit_actions, audit_log_list
+from bizenv.organisations.permissions import Permission, has_permission
 
 
 class ChineseAuthenticationForm(AuthenticationForm):
@@ -27,6 +33,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = ChineseAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        # 三员分立: administrators see no business dashboards, so they start in 系统管理.
+        if not has_permission(self.request.user, Permission.VIEW_DASHBOARD):
+            return reverse("organisations:admin_home")
+        return super().get_default_redirect_url()
+
 
 def logout_view(request):
     return auth_views.LogoutView.as_view()(request)
@@ -42,3 +54,33 @@ def section(request, slug: str):
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+def _audit_page(request, *, report=None, status=200):
+    form = AuditFilterForm(request.GET or None, actions=audit_actions())
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_log_list(
+        action=filters.get("action") or "", actor=(filters.get("actor") or "").strip(),
+        date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.action_label = ACTION_LABELS.get(entry.action, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav_active": "admin", "page_title": "审计日志", "form": form, "page": page,
+        "query": query.urlencode(), "report": report,
+    }
+    return render(request, "core/audit_log.html", context, status=status)
+
+
+@permission_required(Permission.VIEW_AUDIT)
+def audit_log(request):
+    return _audit_page(request)
+
+
+@require_POST
+@permission_required(Permission.VIEW_AUDIT)
+def audit_chain_verify(request):
+    return _audit_page(request, report=audit_verify())

@@ -1,0 +1,87 @@
+import pytest
+from django.db import connection
+from django.test import Client
+
+from bizenv.core.audit import audit_record
+from bizenv.core.models import AuditLog
+from bizenv.organisations import services
+from bizenv.organisations.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {}
+    for username, role in (
+        ("auditor", Role.AUDITOR),
+        ("sysadmin", Role.SYSADMIN),
+        ("secadmin", Role.SECADMIN),
+    ):
+        users[username] = services.user_create(
+            actor=None,
+            username=username,
+            password="Bizenv@2026",
+            full_name={"auditor": "孙磊"}.get(username, ""),
+        )
+        services.role_grant_add(actor=None, user=users[username], role=role, region=None)
+    return users
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_only_the_audit_administrator_opens_the_audit_log(staff):
+    assert _client(staff["auditor"]).get("/audit/").status_code == 200
+    for username in ("sysadmin", "secadmin"):
+        response = _client(staff[username]).get("/audit/")
+        assert response.status_code == 403
+        assert "查看审计日志" in response.content.decode()
+        assert _client(staff[username]).post("/audit/verify/").status_code == 403
+    assert Client().get("/audit/").status_code == 302
+
+
+def test_the_audit_log_filters_by_action_actor_and_date(staff):
+    sysadmin = staff["sysadmin"]
+    services.department_upsert(actor=sysadmin, code="tax", name="市税务局", kind="bureau")
+    services.department_upsert(actor=sysadmin, code="tax", name="国家税务总局示范市税务局", kind="bureau")
+    client = _client(staff["auditor"])
+    page = client.get("/audit/", {"action": "department.update"}).content.decode()
+    assert "国家税务总局示范市税务局" in page and "共 1 条" in page
+    assert '<code class="muted" style="font-size:12px">department.create</code>' not in page
+    by_actor = client.get("/audit/", {"actor": "sysadmin"}).content.decode()
+    assert "共 2 条" in by_actor
+    assert "共 0 条" in client.get("/audit/", {"actor": "secadmin"}).content.decode()
+    assert (
+        "共 0 条"
+        in client.get("/audit/", {"date_from": "2000-01-01", "date_to": "2000-12-31"}).content.decode()
+    )
+    today = AuditLog.objects.latest("id").created_at.astimezone().date().isoformat()
+    everything = client.get("/audit/", {"date_from": today, "date_to": today}).content.decode()
+    assert f"共 {AuditLog.objects.count()} 条" in everything
+    bad = client.get("/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01"}).content.decode()
+    assert "结束日期不能早于开始日期" in bad
+
+
+def test_the_verify_button_reports_an_intact_chain_and_then_an_edited_row(staff):
+    for i in range(3):
+        audit_record(
+            actor=None, action="test.change", object_type="test.thing", object_id=str(i), new={"value": i}
+        )
+    client = _client(staff["auditor"])
+    page = client.post("/audit/verify/").content.decode()
+    assert "哈希链校验通过" in page
+    victim = AuditLog.objects.filter(action="test.change").order_by("id")[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditlog SET new_values = %s WHERE id = %s", ['{"value": 999}', victim.id]
+        )
+    response = client.post("/audit/verify/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "审计日志被篡改" in page
+    assert f"第 {victim.id} 条：记录内容与其哈希不符（记录被篡改）" in page
