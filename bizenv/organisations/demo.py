@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from bizenv.indicators.models import IndicatorSystem
+from bizenv.indicators.services import indicator_systems_load_shipped
 from bizenv.organisations import services
 from bizenv.organisations.models import (
     Department,
@@ -291,15 +293,6 @@ def _load_departments(city: Region) -> int:
     return len(entries)
 
 
-def _load_indicator_systems(progress: Callable[[str], object]) -> None:
-    try:
-        from bizenv.indicators.services import indicator_systems_load_shipped
-    except ImportError:
-        progress("指标体系导入功能尚未就绪，跳过")
-        return
-    indicator_systems_load_shipped(actor=None)
-
-
 def _ensure_account(
     *, username: str, full_name: str, role: Role, region: Region | None, department: Department | None
 ) -> User:
@@ -332,8 +325,9 @@ def build_demo(*, scale: str = "small", progress: Callable[[str], object] = prin
     departments = _load_departments(city)
     progress(f"已导入 {departments} 个部门")
 
-    progress("导入内置指标体系")
-    _load_indicator_systems(progress)
+    progress("导入并发布内置指标体系")
+    versions = indicator_systems_load_shipped(actor=None)
+    progress(f"指标体系已就绪：{len(versions)} 个版本")
 
     progress("生成示意地图边界（虚构，非真实行政区划）")
     map_regions = [city] + (
@@ -366,11 +360,6 @@ def build_demo(*, scale: str = "small", progress: Callable[[str], object] = prin
         "用户": User.objects.count(),
         "角色授权": RoleGrant.objects.count(),
         "地图图层": MapLayer.objects.count(),
+        "指标体系": IndicatorSystem.objects.count(),
     }
-    try:
-        from bizenv.indicators.models import IndicatorSystem
-
-        counts["指标体系"] = IndicatorSystem.objects.count()
-    except ImportError:  # pragma: no cover - the indicators app ships with the platform
-        pass
     return DemoSummary(counts=counts, accounts=accounts)
