@@ -53,7 +53,7 @@ def cmd_demo(args) -> int:
     _migrate()
     summary = build_demo(scale=args.scale, progress=lambda msg: print(f"  · {msg}", flush=True))
     print("示范数据已就绪：" + "，".join(f"{k} {v}" for k, v in summary.counts.items()), flush=True)
-    print("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    print(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
     for username, label in summary.accounts:
         print(f"  {username:<10} {label}")
     if args.no_serve:

@@ -6,6 +6,8 @@ apt_install chromium fonts-noto-cjk
 echo "==> 安装 Python 依赖（含测试）"
 pip_install -e ".[test]"
 npm_install
+echo "==> 代码检查（ruff）"
+"$VENV/bin/ruff" check .
 export BIZENV_DATA_DIR="${BIZENV_TEST_DATA_DIR:-$(mktemp -d -t bizenv-test-XXXXXX)}"
 echo "==> 运行测试（数据库：${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}）"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +38,7 @@ def entry_digest(*, prev_hash: str, created_at: datetime, actor_username: str, a
     payload = json.dumps(
         {
             "prev": prev_hash,
-            "at": created_at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+            "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor": actor_username,
             "action": action,
             "type": object_type,
