@@ -20,14 +20,22 @@ def test_office_logs_in_and_browses_the_indicator_tree(demo, browser_session):
 
     s.page.click("nav.mainnav >> text=指标体系")
     s.page.wait_for_load_state("networkidle")
-    s.page.click("text=营商环境评价指标体系（示范市）")
+    s.page.locator(".card", has_text="BIZENV-CN").locator("a", has_text="查看").first.click()
     s.page.wait_for_load_state("networkidle")
-    tree = s.page.locator(".tree").first
+    tree = s.page.locator("ul.tree").first
     assert tree.is_visible()
     for name in ["开办企业", "获得电力", "获得用气", "跨境贸易"]:
-        assert s.page.locator(".tree >> text=" + name).first.is_visible()
+        assert tree.locator("a", has_text=name).first.is_visible()
 
-    s.page.locator(".tree >> text=开办企业").first.click()
+    # The no-gas variant (htmx swap of the tree): 获得用气 drops to 0 %.
+    s.page.locator("a[href^='?variant=']").last.click()
+    s.page.wait_for_selector("#node-getting_gas span[title$='的有效权重']")
+    gas_line = s.page.locator("#node-getting_gas .node").first.inner_text()
+    assert "变体 不计入" in gas_line
+    assert "变体 7%" in s.page.locator("#node-getting_electricity .node").first.inner_text()
+
+    tree = s.page.locator("ul.tree").first
+    tree.locator("a", has_text="开办企业").first.click()
     s.page.wait_for_load_state("networkidle")
     body = s.page.content()
     assert "牵头单位" in body and "市市场监管局" in body
@@ -39,10 +47,10 @@ def test_region_tree_and_county_drill_down(demo, browser_session):
     s.login("office", DEMO_PASSWORD)
     s.goto("/manage/regions/")
     assert s.page.locator(".tree >> text=示范市").first.is_visible()
-    counties = s.page.locator(".tree .tree a").all_inner_texts()
+    counties = s.page.locator("ul.tree ul a").all_inner_texts()
     assert len(counties) >= 10
     assert s.wait_for_charts() >= 1
-    first = s.page.locator(".tree .tree a").first
+    first = s.page.locator("ul.tree ul a").first
     name = first.inner_text().strip()
     first.click()
     s.page.wait_for_load_state("networkidle")
