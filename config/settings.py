@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "bizenv.core",
     "bizenv.organisations",
     "bizenv.indicators",
+    "bizenv.datasets",
+    "bizenv.observations",
     "bizenv.dashboards",
 ]
 
