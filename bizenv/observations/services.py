@@ -1,0 +1,399 @@
+"""Writes of observations (指标值): upsert with full history, the review flow, evidence, rounds, imports."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from bizenv.core.audit import audit_record, changed_values
+from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
+from bizenv.core.periods import CYCLE_KINDS, KIND_LABELS, Period
+from bizenv.indicators.models import Indicator, SystemVersion
+from bizenv.observations.checks import FieldError, check_value, value_rule
+from bizenv.observations.models import (
+    Evidence,
+    Observation,
+    ObservationRevision,
+    ObservationSource,
+    ObservationStatus,
+    ReportingRound,
+)
+from bizenv.observations.transitions import observation_ensure_editable, observation_transition_check
+from bizenv.organisations.models import Region, Role
+from bizenv.organisations.permissions import Permission, can, require, user_roles
+
+S = ObservationStatus
+# What makes two versions of an observation different; the run that recomputed it does not.
+CONTENT_FIELDS = ("value", "special", "unit", "note", "record_count", "metric_definition_id")
+HISTORY_FIELDS = (
+    "value", "special", "unit", "source", "status", "note", "review_comment", "department_id",
+    "reporting_round_id", "import_batch_id", "metric_definition_id", "metric_run_id", "record_count",
+)
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_TYPES = {
+    ".pdf": b"%PDF",
+    ".png": b"\x89PNG",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".docx": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+    ".zip": b"PK\x03\x04",
+    ".ofd": b"PK\x03\x04",
+    ".doc": b"\xd0\xcf\x11\xe0",
+    ".xls": b"\xd0\xcf\x11\xe0",
+}
+
+
+# ---------------------------------------------------------------- policy
+
+
+def actor_is_office(actor, region: Region) -> bool:
+    """True for the system itself (actor None) and for users who review data on `region`."""
+    return actor is None or can(actor, Permission.REVIEW_DATA, region)
+
+
+def observation_check_write(*, actor, indicator: Indicator, region: Region) -> None:
+    """Raise PermissionDenied unless `actor` may enter a value of `indicator` for `region`."""
+    if actor_is_office(actor, region):
+        return
+    require(actor, Permission.REPORT_DATA, region)
+    if Role.DEPARTMENT in user_roles(actor):
+        department = getattr(actor, "department", None)
+        if department is None or not indicator.lead_departments.filter(pk=department.pk).exists():
+            who = department.name if department is not None else "您所在的部门"
+            raise PermissionDenied(f"{who}不是指标“{indicator.name}”的牵头单位，不能填报该指标。")
+
+
+def indicator_check_reportable(*, indicator: Indicator, system_version: SystemVersion) -> None:
+    """Raise unless `indicator` is a leaf of `system_version`."""
+    if indicator.version_id != system_version.pk:
+        raise FieldError("指标", f"指标“{indicator.code}”不属于指标体系 {system_version}。")
+    if indicator.children.exists():
+        raise FieldError("指标", f"“{indicator.name}”不是末级指标，只能填报末级指标的数值。")
+
+
+def period_check(*, indicator: Indicator, period: str, today: date | None = None) -> Period:
+    """The parsed period, which must match the indicator's cycle and must already have begun."""
+    try:
+        parsed = Period.parse(period)
+    except ApplicationError as exc:
+        raise FieldError("时期", exc.message) from exc
+    kind = CYCLE_KINDS.get(indicator.cycle or "")
+    if kind is not None and parsed.kind != kind:
+        examples = {"month": "2026-03", "quarter": "2026-Q1", "year": "2026"}
+        raise FieldError(
+            "时期",
+            f"“{indicator.name}”为{KIND_LABELS[kind]}指标，时期应写成 {examples[kind]} 的格式，"
+            f"不能是“{parsed}”（{KIND_LABELS[parsed.kind]}）。",
+        )
+    if parsed.first_day > (today or timezone.localdate()):
+        raise FieldError("时期", f"时期 {parsed}（{parsed.label}）尚未开始，不能填报。")
+    return parsed
+
+
+def observation_value_check(*, indicator: Indicator, value: float | None, special: str, unit: str) -> None:
+    """Raise FieldError unless the value suits the indicator's type, unit and sane range."""
+    if unit and indicator.unit and unit.strip() != indicator.unit.strip():
+        raise FieldError("单位", f"单位“{unit}”与指标“{indicator.name}”的计量单位“{indicator.unit}”不一致。")
+    rule = value_rule(unit=indicator.unit, name=indicator.name, best=indicator.best, worst=indicator.worst)
+    check_value(value, special, rule=rule, indicator_label=indicator.name, unit=indicator.unit)
+
+
+# ---------------------------------------------------------------- history
+
+
+def _snapshot(observation: Observation) -> dict:
+    return {name: getattr(observation, name) for name in HISTORY_FIELDS}
+
+
+def _record(observation: Observation, *, actor, action: str, old: dict | None, new: dict) -> None:
+    ObservationRevision.objects.create(
+        observation=observation, action=action, old_values=old, new_values=new,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(actor=actor, action=f"observation.{action}", obj=observation, old=old, new=new)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+# ---------------------------------------------------------------- upsert
+
+
+def observation_upsert(
+    *,
+    actor,
+    system_version: SystemVersion,
+    indicator: Indicator,
+    region: Region,
+    period: str,
+    value: float | None = None,
+    special: str = "",
+    source: str,
+    unit: str | None = None,
+    department=None,
+    reporting_round: ReportingRound | None = None,
+    import_batch=None,
+    metric_definition=None,
+    metric_run=None,
+    record_count: int | None = None,
+    note: str | None = None,
+) -> tuple[Observation, str]:
+    """Create or change one observation, keeping its history; returns it and created/updated/unchanged."""
+    if source not in ObservationSource.values:
+        raise FieldError("来源", f"数据来源“{source}”无效。")
+    indicator_check_reportable(indicator=indicator, system_version=system_version)
+    parsed = period_check(indicator=indicator, period=period)
+    unit = indicator.unit if unit is None else unit
+    observation_value_check(indicator=indicator, value=value, special=special, unit=unit)
+    if source != ObservationSource.METRIC:
+        observation_check_write(actor=actor, indicator=indicator, region=region)
+    as_office = source == ObservationSource.METRIC or actor_is_office(actor, region)
+    value = float(value) if value is not None else None
+
+    with transaction.atomic():
+        existing = (
+            Observation.objects.select_for_update()
+            .filter(system_version=system_version, indicator=indicator, region=region, period=str(parsed))
+            .first()
+        )
+        content = {
+            "value": value, "special": special, "unit": unit or "", "record_count": record_count,
+            "metric_definition_id": getattr(metric_definition, "pk", None),
+        }
+        if existing is None:
+            observation = Observation(
+                system_version=system_version, indicator=indicator, region=region, period=str(parsed),
+                source=source, status=S.APPROVED if as_office else S.DRAFT, note=note or "",
+                department=department, reporting_round=reporting_round, import_batch=import_batch,
+                metric_definition=metric_definition, metric_run=metric_run,
+                updated_by=actor if getattr(actor, "pk", None) else None, **{
+                    k: v for k, v in content.items() if k != "metric_definition_id"
+                },
+            )
+            observation.save()
+            _record(observation, actor=actor, action="create", old=None, new=_snapshot(observation))
+            return observation, "created"
+
+        if note is not None:
+            content["note"] = note
+        if all(_same(getattr(existing, k), v) for k, v in content.items()):
+            return existing, "unchanged"
+        if source == ObservationSource.METRIC:
+            if existing.status == S.LOCKED:
+                observation_ensure_editable(existing, as_office=True)
+        else:
+            if existing.source == ObservationSource.METRIC and not as_office:
+                raise FieldError(
+                    "数值", f"“{indicator.name}”的该值由无感监测自动计算，填报单位不能修改；如有疑问请联系营商办。",
+                    code=ErrorCode.CONFLICT,
+                )
+            observation_ensure_editable(existing, as_office=as_office)
+        old = _snapshot(existing)
+        for key, val in content.items():
+            setattr(existing, key, val)
+        existing.source = source
+        if department is not None:
+            existing.department = department
+        if reporting_round is not None:
+            existing.reporting_round = reporting_round
+        existing.import_batch = import_batch
+        if metric_run is not None:
+            existing.metric_run = metric_run
+        if source == ObservationSource.METRIC:
+            existing.status = S.APPROVED
+        existing.updated_by = actor if getattr(actor, "pk", None) else None
+        existing.save()
+        before, after = changed_values(old, _snapshot(existing))
+        _record(existing, actor=actor, action="update", old=before, new=after)
+        return existing, "updated"
+
+
+def observation_upsert_from_metric(
+    *,
+    run,
+    definition,
+    system_version: SystemVersion,
+    indicator: Indicator,
+    region: Region,
+    period: str,
+    value: float | None,
+    record_count: int,
+) -> tuple[Observation, str]:
+    """Write a value computed by the metric engine; an empty result is stored as missing, never as 0.
+
+    Raises ApplicationError (PUBLISHED_IMMUTABLE) when the observation is locked and the value differs.
+    """
+    actor = getattr(run, "created_by", None)
+    if value is None:
+        return _metric_missing(run=run, definition=definition, system_version=system_version,
+                               indicator=indicator, region=region, period=period, record_count=record_count)
+    return observation_upsert(
+        actor=actor, system_version=system_version, indicator=indicator, region=region, period=period,
+        value=value, special="", source=ObservationSource.METRIC, metric_definition=definition,
+        metric_run=run, record_count=record_count, note=None,
+    )
+
+
+def _metric_missing(*, run, definition, system_version, indicator, region, period, record_count):
+    """No records for the period: keep an existing value untouched, create nothing."""
+    parsed = period_check(indicator=indicator, period=period)
+    existing = Observation.objects.filter(
+        system_version=system_version, indicator=indicator, region=region, period=str(parsed)
+    ).first()
+    if existing is not None:
+        return existing, "unchanged"
+    observation = Observation(
+        system_version=system_version, indicator=indicator, region=region, period=str(parsed),
+        source=ObservationSource.METRIC, status=S.APPROVED, unit=indicator.unit,
+        metric_definition=definition, metric_run=run, record_count=record_count, note="计算期内无原始记录",
+    )
+    with transaction.atomic():
+        observation.save()
+        _record(observation, actor=getattr(run, "created_by", None), action="create", old=None,
+                new=_snapshot(observation))
+    return observation, "created"
+
+
+# ---------------------------------------------------------------- review flow
+
+
+def _transition(observation: Observation, *, actor, target: ObservationStatus, action: str,
+                comment: str = "") -> Observation:
+    with transaction.atomic():
+        observation = Observation.objects.select_for_update().select_related("indicator", "region").get(
+            pk=observation.pk
+        )
+        observation_transition_check(observation, target)
+        old = _snapshot(observation)
+        observation.status = target
+        now = timezone.now()
+        if target == S.SUBMITTED:
+            observation.submitted_at = now
+        if target in (S.APPROVED, S.RETURNED):
+            observation.reviewed_at = now
+            observation.reviewed_by = actor if getattr(actor, "pk", None) else None
+            observation.review_comment = comment
+        observation.save()
+        before, after = changed_values(old, _snapshot(observation))
+        _record(observation, actor=actor, action=action, old=before, new=after)
+        return observation
+
+
+def observation_submit(*, actor, observation: Observation) -> Observation:
+    """A reporter submits a filled-in value for review by the coordinating office."""
+    observation_check_write(actor=actor, indicator=observation.indicator, region=observation.region)
+    if observation.value is None and not observation.special:
+        raise ApplicationError(
+            f"“{observation.indicator.name}·{observation.region.name}”尚未填写数值，不能提交。"
+        )
+    return _transition(observation, actor=actor, target=S.SUBMITTED, action="submit")
+
+
+def _require_review(actor, observation: Observation) -> None:
+    if actor is not None:
+        require(actor, Permission.REVIEW_DATA, observation.region)
+
+
+def observation_approve(*, actor, observation: Observation, comment: str = "") -> Observation:
+    """The coordinating office accepts a submitted value."""
+    _require_review(actor, observation)
+    return _transition(observation, actor=actor, target=S.APPROVED, action="approve", comment=comment)
+
+
+def observation_return(*, actor, observation: Observation, comment: str) -> Observation:
+    """The coordinating office sends a submitted value back with a reason."""
+    _require_review(actor, observation)
+    if not (comment or "").strip():
+        raise FieldError("审核意见", "退回时必须填写审核意见，说明需要更正的内容。")
+    return _transition(observation, actor=actor, target=S.RETURNED, action="return", comment=comment.strip())
+
+
+def observation_lock(*, actor, observation: Observation) -> Observation:
+    """The coordinating office locks an approved value; it never changes again."""
+    _require_review(actor, observation)
+    return _transition(observation, actor=actor, target=S.LOCKED, action="lock")
+
+
+def observations_submit_many(*, actor, observations: Iterable[Observation]) -> tuple[int, list[str]]:
+    """Submit every filled-in draft or returned value; returns (submitted, reasons for the others)."""
+    done, skipped = 0, []
+    for observation in observations:
+        if observation.status not in (S.DRAFT, S.RETURNED):
+            continue
+        try:
+            observation_submit(actor=actor, observation=observation)
+            done += 1
+        except ApplicationError as exc:
+            skipped.append(exc.message)
+    return done, skipped
+
+
+def observations_review_many(*, actor, observations: Iterable[Observation], action: str) -> int:
+    """Approve every submitted value, or lock every approved one; returns how many changed."""
+    count = 0
+    for observation in observations:
+        if action == "approve" and observation.status == S.SUBMITTED:
+            observation_approve(actor=actor, observation=observation)
+            count += 1
+        elif action == "lock" and observation.status == S.APPROVED:
+            observation_lock(actor=actor, observation=observation)
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def evidence_add(*, actor, observation: Observation, filename: str, content: bytes) -> Evidence:
+    """Attach a supporting file (佐证材料); the same content twice is kept once."""
+    from pathlib import PurePath
+
+    from django.core.files.base import ContentFile
+
+    observation_check_write(actor=actor, indicator=observation.indicator, region=observation.region)
+    observation_ensure_editable(observation, as_office=actor_is_office(actor, observation.region))
+    name = PurePath(filename or "").name or "未命名文件"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        allowed = "、".join(sorted({s.lstrip(".").upper() for s in EVIDENCE_TYPES}))
+        raise FieldError("佐证材料", f"不支持的文件类型“{suffix or '无扩展名'}”，只能上传 {allowed} 文件。")
+    if not content:
+        raise FieldError("佐证材料", f"文件“{name}”是空文件。")
+    if len(content) > EVIDENCE_MAX_BYTES:
+        raise FieldError("佐证材料", f"文件“{name}”大小为 {len(content) / 1048576:.1f} MB，超过 20 MB 的上限。")
+    if not content.startswith(EVIDENCE_TYPES[suffix]):
+        raise FieldError("佐证材料", f"文件“{name}”的内容与扩展名 {suffix} 不符，可能已损坏或被改名。")
+    digest = hashlib.sha256(content).hexdigest()
+    existing = observation.evidence.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        evidence = Evidence(
+            observation=observation, original_name=name[:255], sha256=digest, size_bytes=len(content),
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        evidence.file.save(f"{digest[:16]}{suffix}", ContentFile(content), save=False)
+        evidence.save()
+        _record(observation, actor=actor, action="evidence_add", old=None,
+                new={"evidence": name, "sha256": digest, "size_bytes": len(content)})
+    return evidence
+
+
+def evidence_remove(*, actor, evidence: Evidence) -> None:
+    """Detach a supporting file while the value may still be changed."""
+    observation = evidence.observation
+    observation_check_write(actor=actor, indicator=observation.indicator, region=observation.region)
+    observation_ensure_editable(observation, as_office=actor_is_office(actor, observation.region))
+    with transaction.atomic():
+        old = {"evidence": evidence.original_name, "sha256": evidence.sha256}
+        evidence.delete()
+        _record(observation, actor=actor, action="evidence_remove", old=old, new={})
