@@ -215,7 +215,7 @@ def user_update(*, actor, user: User, full_name: str, department: Department | N
     """Change a user's name and department; a department user keeps a department."""
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
-    user = User.objects.select_for_update().select_related("department").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("department").get(pk=user.pk)
     if department is None and RoleGrant.objects.filter(user=user, role=Role.DEPARTMENT).exists():
         raise ApplicationError(f"账号“{user.username}”持有“部门用户”角色，所属部门不能为空。")
     before = _user_snapshot(user)
