@@ -32,6 +32,7 @@ class ReportingRound(models.Model):
     period = models.CharField("时期", max_length=10)
     name = models.CharField("名称", max_length=200)
     deadline = models.DateField("截止日期")
+    deadline_rule = models.CharField("截止日期计算说明", max_length=300, blank=True)
     is_open = models.BooleanField("开放填报", default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -159,6 +160,9 @@ class ObservationImport(models.Model):
     rows_unchanged = models.PositiveIntegerField("未变", default=0)
     rows_rejected = models.PositiveIntegerField("拒绝", default=0)
     rejections = models.JSONField("拒绝明细", default=list, blank=True, help_text="[{row, field, message}]")
+    preview = models.JSONField("预检明细", default=list, blank=True,
+                               help_text="[{row, indicator, region, period, old, new, outcome}]")
+    fatal_error = models.TextField("致命错误", blank=True)
     stored_file = models.FileField("上传文件", upload_to="imports/%Y/%m/", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

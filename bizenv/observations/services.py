@@ -157,6 +157,9 @@ def observation_upsert(
     if source != ObservationSource.METRIC:
         observation_check_write(actor=actor, indicator=indicator, region=region)
     as_office = source == ObservationSource.METRIC or actor_is_office(actor, region)
+    if reporting_round is not None and not reporting_round.is_open and not as_office:
+        raise ApplicationError(f"填报批次“{reporting_round.name}”已关闭，不能再填报；如需补报请联系营商办。",
+                               code=ErrorCode.INVALID_TRANSITION)
     value = float(value) if value is not None else None
 
     with transaction.atomic():
@@ -397,3 +400,96 @@ def evidence_remove(*, actor, evidence: Evidence) -> None:
         old = {"evidence": evidence.original_name, "sha256": evidence.sha256}
         evidence.delete()
         _record(observation, actor=actor, action="evidence_remove", old=old, new={})
+
+
+# ---------------------------------------------------------------- reporting rounds
+
+
+def _workday_predicate():
+    """Working days: the admin overrides first, then the statutory calendar; uncovered years are noted."""
+    import chinese_calendar
+
+    from bizenv.datasets.models import CalendarOverride
+
+    overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
+    guessed: set[int] = set()
+
+    def is_workday(day: date) -> bool:
+        if day in overrides:
+            return overrides[day]
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            guessed.add(day.year)
+            return day.weekday() < 5
+
+    return is_workday, guessed
+
+
+def reporting_round_deadline(*, period: str):
+    """The default deadline of a round for `period` (see rounds.deadline_for)."""
+    from bizenv.observations.rounds import deadline_for
+
+    parsed = Period.parse(period)
+    is_workday, guessed = _workday_predicate()
+    first = deadline_for(parsed, is_workday=is_workday)
+    return deadline_for(parsed, is_workday=is_workday, guessed_years=guessed) if guessed else first
+
+
+def _round_snapshot(reporting_round: ReportingRound) -> dict:
+    return {"period": reporting_round.period, "name": reporting_round.name,
+            "deadline": reporting_round.deadline, "is_open": reporting_round.is_open,
+            "deadline_rule": reporting_round.deadline_rule}
+
+
+def reporting_round_open(*, actor, system_version: SystemVersion, period: str, deadline: date | None = None,
+                         name: str = "") -> ReportingRound:
+    """The coordinating office opens a round for one period; the deadline defaults to the documented rule."""
+    if actor is not None:
+        require(actor, Permission.REVIEW_DATA)
+    try:
+        parsed = Period.parse(period)
+    except ApplicationError as exc:
+        raise FieldError("时期", exc.message) from exc
+    if not system_version.is_published:
+        raise FieldError("指标体系", f"指标体系 {system_version} 尚未发布，不能据此开展填报。")
+    if ReportingRound.objects.filter(system_version=system_version, period=str(parsed)).exists():
+        raise ApplicationError(f"{parsed.label}的填报批次已经存在。", code=ErrorCode.CONFLICT)
+    computed = reporting_round_deadline(period=str(parsed))
+    rule = computed.rule
+    if deadline is not None and deadline != computed.day:
+        rule = f"由营商办指定（按规则应为 {computed.day:%Y-%m-%d}：{computed.rule}）"
+    if deadline is not None and deadline <= parsed.last_day:
+        raise FieldError("截止日期", f"截止日期 {deadline:%Y-%m-%d} 应晚于填报时期的最后一天 {parsed.last_day:%Y-%m-%d}。")
+    with transaction.atomic():
+        reporting_round = ReportingRound.objects.create(
+            system_version=system_version, period=str(parsed),
+            name=name.strip() or f"{parsed.label}数据填报", deadline=deadline or computed.day,
+            deadline_rule=rule[:300], created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit_record(actor=actor, action="reporting_round.open", obj=reporting_round, old=None,
+                     new=_round_snapshot(reporting_round))
+    return reporting_round
+
+
+def reporting_round_update(*, actor, reporting_round: ReportingRound, deadline: date | None = None,
+                           is_open: bool | None = None) -> ReportingRound:
+    """Move a round's deadline, or close/reopen it for entry."""
+    if actor is not None:
+        require(actor, Permission.REVIEW_DATA)
+    with transaction.atomic():
+        reporting_round = ReportingRound.objects.select_for_update().get(pk=reporting_round.pk)
+        old = _round_snapshot(reporting_round)
+        if deadline is not None and deadline != reporting_round.deadline:
+            if deadline <= Period.parse(reporting_round.period).last_day:
+                raise FieldError("截止日期", "截止日期应晚于填报时期的最后一天。")
+            reporting_round.deadline = deadline
+            reporting_round.deadline_rule = "由营商办调整"
+        if is_open is not None:
+            reporting_round.is_open = is_open
+        before, after = changed_values(old, _round_snapshot(reporting_round))
+        if not after:
+            return reporting_round
+        reporting_round.save()
+        audit_record(actor=actor, action="reporting_round.update", obj=reporting_round, old=before, new=after)
+    return reporting_round
