@@ -26,12 +26,14 @@ def application_error(request, exc: ApplicationError):
 
 def _mount() -> None:
     from bizenv.core.api import router as core_router
+    from bizenv.datasets.api import router as datasets_router
     from bizenv.indicators.api import router as indicators_router
     from bizenv.organisations.api import router as organisations_router
 
     api.add_router("/", core_router)
     api.add_router("/organisations/", organisations_router)
     api.add_router("/indicators/", indicators_router)
+    api.add_router("/datasets/", datasets_router)
 
 
 _mount()
