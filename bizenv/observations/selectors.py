@@ -201,3 +201,55 @@ def import_list(*, user) -> QuerySet[ObservationImport]:
 
 def import_get(*, user, pk: int) -> ObservationImport | None:
     return import_list(user=user).filter(pk=pk).first()
+
+
+def round_template(*, user, reporting_round: ReportingRound) -> bytes:
+    """The fill-in workbook of a round: the user's owed rows (everything for the office), current values in."""
+    from bizenv.observations.checks import SPECIAL_EXPORT, value_rule
+    from bizenv.observations.excel import TemplateRow, build_template
+
+    office = user is None or can(user, Permission.REVIEW_DATA)
+    rows = []
+    for item in round_items(user=user, reporting_round=reporting_round, mine=not office):
+        ind, obs = item.indicator, item.observation
+        rule = value_rule(unit=ind.unit, name=ind.name, best=ind.best, worst=ind.worst)
+        rows.append(TemplateRow(
+            departments=item.department_names, indicator=ind.code, indicator_name=ind.name, unit=ind.unit,
+            region=item.region.code, region_name=item.region.name, period=item.period,
+            value=obs.value if obs else None, special=SPECIAL_EXPORT.get(obs.special, "") if obs else "",
+            note=obs.note if obs else "", lower=rule.lower, upper=rule.upper,
+        ))
+    version = reporting_round.system_version
+    return build_template(title=reporting_round.name, system_code=version.system.code, version=version.version,
+                          deadline=reporting_round.deadline, rows=rows)
+
+
+def import_annotated(*, batch: ObservationImport) -> bytes:
+    """The uploaded file with a 错误说明 column and the rejected rows in red."""
+    from bizenv.observations.excel import annotate
+
+    with batch.stored_file.open("rb") as handle:
+        content = handle.read()
+    reasons: dict[int, list[str]] = {}
+    for r in batch.rejections:
+        reasons.setdefault(int(r["row"]), []).append(f"【{r['field']}】{r['message']}")
+    return annotate(filename=batch.filename, content=content,
+                    rejections={row: "；".join(msgs) for row, msgs in reasons.items()})
+
+
+def observation_export_rows(*, user, system_code: str = "", period: str = "") -> list[dict]:
+    """Observations as flat rows for CSV: system, region, indicator, period, value, source, status, …"""
+    from bizenv.observations.checks import format_value
+
+    rows = []
+    qs = observation_list(user=user, system_code=system_code, period=period).order_by(
+        "system_version__system__code", "period", "indicator__code", "region__code")
+    for o in qs.iterator(chunk_size=2000):
+        rows.append({
+            "system": o.system_version.system.code, "version": o.system_version.version,
+            "region": o.region.code, "region_name": o.region.name, "indicator": o.indicator.code,
+            "indicator_name": o.indicator.name, "period": o.period, "value": format_value(o.value, o.special),
+            "unit": o.unit, "source": o.source, "status": o.status, "record_count": o.record_count
+            if o.record_count is not None else "", "is_outlier": "1" if o.is_outlier else "",
+        })
+    return rows
