@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_evaluation(sub, setup=_setup_django)
     from bizenv.datasets.commands import register as register_datasets
     register_datasets(sub, setup=_setup_django)
+    from bizenv.observations.commands import register as register_observations
+    register_observations(sub, setup=_setup_django)
     return parser
 
 
