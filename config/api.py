@@ -28,12 +28,14 @@ def _mount() -> None:
     from bizenv.core.api import router as core_router
     from bizenv.datasets.api import router as datasets_router
     from bizenv.indicators.api import router as indicators_router
+    from bizenv.observations.api import router as observations_router
     from bizenv.organisations.api import router as organisations_router
 
     api.add_router("/", core_router)
     api.add_router("/organisations/", organisations_router)
     api.add_router("/indicators/", indicators_router)
     api.add_router("/datasets/", datasets_router)
+    api.add_router("/observations/", observations_router)
 
 
 _mount()
