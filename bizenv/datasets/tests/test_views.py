@@ -1,0 +1,157 @@
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from bizenv.datasets import services
+from bizenv.datasets.models import BatchStatus, RecordBatch, SourceSystem
+from bizenv.datasets.tests.recordkit import EAST, NORTH, push_source, registration
+
+HEADER = "record_id,region_code,kind,channel,applied_at,completed_at,cost\n"
+CSV = (HEADER + "A1,990101,establishment,online,2024-03-01 09:00,2024-03-02 10:00,0\n"
+       "A2,990101,establishment,online,2024-03-01 09:00,2024-02-02 10:00,0\n"
+       "A3,990102,change,counter,2024-03-03 09:00,,-8\n").encode("utf-8")
+
+
+def upload(client, action, content=CSV, name="开办.csv"):
+    return client.post("/data/upload/", {"dataset": "business_registrations", "action": action,
+                                         "file": SimpleUploadedFile(name, content)})
+
+
+def test_every_page_opens_for_the_office(town):
+    source, _ = push_source()
+    batch = services.records_ingest(actor=None, dataset="business_registrations", source=source,
+                                    rows_or_table=[registration("A1"), registration("A2", cost=-1)])
+    client = town.client("office")
+
+    for url in ("/data/", "/data/schema/", "/data/upload/", "/data/sources/new/", f"/data/sources/{source.pk}/",
+                f"/data/sources/{source.pk}/edit/", "/data/batches/", f"/data/batches/{batch.pk}/",
+                "/data/records/business_registrations/", "/data/records/tenders/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "企业开办协同平台" in client.get("/data/").content.decode()
+
+
+def test_viewers_may_look_but_not_manage(town):
+    source, _ = push_source()
+    client = town.client("east")
+
+    assert client.get("/data/").status_code == 200
+    assert client.get("/data/batches/").status_code == 200
+    for url in ("/data/upload/", "/data/sources/new/", f"/data/sources/{source.pk}/"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/data/sources/{source.pk}/token/").status_code == 403
+    assert town.client("sysadmin").get("/data/").status_code == 403
+
+
+def test_preview_shows_counts_and_reasons_and_saves_nothing(town):
+    response = upload(town.client("office"), "preview")
+
+    page = response.content.decode()
+    assert "预检结果（未入库）" in page
+    assert "办结时间 2024-02-02 10:00:00 早于申请时间" in page and "不能为负数" in page
+    assert not RecordBatch.objects.exists()
+
+
+def test_commit_lands_good_rows_and_the_batch_page_adds_up(town):
+    client = town.client("office")
+
+    response = upload(client, "commit")
+
+    batch = RecordBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/data/batches/{batch.pk}/"
+    assert (batch.rows_total, batch.rows_accepted, batch.rows_duplicate, batch.rows_quarantined) == (3, 1, 0, 2)
+    page = client.get(response["Location"]).content.decode()
+    assert "已入库" in page and "completed_at" in page and "早于申请时间" in page
+    again = upload(client, "commit")
+    second = RecordBatch.objects.first()
+    assert again.status_code == 302 and (second.rows_accepted, second.rows_duplicate) == (0, 1)
+
+
+def test_a_renamed_file_gives_a_chinese_error_and_saves_nothing(town):
+    response = upload(town.client("office"), "commit", content=CSV, name="开办.xlsx")
+
+    assert "不是有效的 Excel" in response.content.decode()
+    assert not RecordBatch.objects.exists()
+
+
+def test_quarantine_downloads_as_csv_and_xlsx(town):
+    upload(town.client("office"), "commit")
+    batch = RecordBatch.objects.get()
+    client = town.client("office")
+
+    text = client.get(f"/data/batches/{batch.pk}/quarantine.csv").content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("行号,问题字段,原因,record_id")
+    assert "3,completed_at," in text and "4,cost," in text
+    workbook = load_workbook(io.BytesIO(client.get(f"/data/batches/{batch.pk}/quarantine.xlsx").content))
+    assert [c.value for c in workbook.active[2]][:3] == [3, "completed_at", "办结时间 2024-02-02 10:00:00 早于申请时间 2024-03-01 09:00:00"]
+
+
+def test_county_user_sees_only_its_own_records_and_quarantined_rows(town):
+    services.records_ingest(actor=None, dataset="business_registrations", rows_or_table=[
+        registration("EAST-1", region=EAST), registration("NORTH-1", region=NORTH),
+        registration("EAST-BAD", region=EAST, cost=-1), registration("NORTH-BAD", region=NORTH, cost=-1)])
+    batch = RecordBatch.objects.get()
+
+    east = town.client("east").get("/data/records/business_registrations/").content.decode()
+    sneaky = town.client("east").get(f"/data/records/business_registrations/?region={NORTH}").content.decode()
+    office = town.client("office").get("/data/records/business_registrations/").content.decode()
+    quarantine = town.client("east").get(f"/data/batches/{batch.pk}/").content.decode()
+    download = town.client("east").get(f"/data/batches/{batch.pk}/quarantine.csv").content.decode("utf-8-sig")
+
+    assert "EAST-1" in east and "NORTH-1" not in east
+    assert "NORTH-1" not in sneaky and "共 0 条" in sneaky
+    assert "EAST-1" in office and "NORTH-1" in office
+    assert "EAST-BAD" in quarantine and "NORTH-BAD" not in quarantine
+    assert "EAST-BAD" in download and "NORTH-BAD" not in download
+
+
+def test_records_browser_paginates(town):
+    services.records_ingest(actor=None, dataset="business_registrations",
+                            rows_or_table=[registration(f"R{i:03d}") for i in range(120)])
+    client = town.client("office")
+
+    first = client.get("/data/records/business_registrations/").content.decode()
+    third = client.get("/data/records/business_registrations/?page=3").content.decode()
+
+    assert "第 1 / 3 页" in first and "共 120 条" in first
+    assert len(re.findall(r"<td>R\d{3}</td>", third)) == 20
+
+
+def test_source_create_token_shown_once_and_pull_queued(town, django_capture_on_commit_callbacks):
+    client = town.client("office")
+    response = client.post("/data/sources/new/", {
+        "code": "yth", "name": "政务服务一体化平台", "kind": "http_pull", "datasets": ["service_cases"],
+        "config": '{"url": "https://127.0.0.1:9/api", "records_path": "items"}', "schedule_minutes": "15",
+        "enabled": "on"})
+    source = SourceSystem.objects.get(code="yth")
+    assert response.status_code == 302
+
+    page = client.post(f"/data/sources/{source.pk}/token/").content.decode()
+    token = re.search(r"(bzs_[\w-]+)", page).group(1)
+    source.refresh_from_db()
+    assert source.token_hint == token[:8] and token not in source.token_hash
+    assert token not in client.get(f"/data/sources/{source.pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(f"/data/sources/{source.pk}/pull/")
+    assert len(callbacks) == 1
+
+
+def test_bad_source_configuration_shows_chinese_errors(town):
+    response = town.client("office").post("/data/sources/new/", {
+        "code": "bad", "name": "坏配置", "kind": "sql_pull", "datasets": ["service_cases"], "config": "{not json"})
+
+    assert "不是有效的 JSON" in response.content.decode()
+    assert not SourceSystem.objects.exists()
+
+
+@pytest.mark.parametrize("status", [BatchStatus.COMMITTED, BatchStatus.FAILED])
+def test_batch_list_filters_by_status(town, status):
+    batch = services.records_ingest(actor=None, dataset="business_registrations", rows_or_table=[registration("A1")])
+
+    page = town.client("office").get(f"/data/batches/?status={status}").content.decode()
+
+    assert (f"#{batch.pk}<" in page) == (status == BatchStatus.COMMITTED)
