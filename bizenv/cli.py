@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_datasets(sub, setup=_setup_django)
     from bizenv.observations.commands import register as register_observations
     register_observations(sub, setup=_setup_django)
+    from bizenv.datasets.metric_commands import register as register_metrics
+    register_metrics(sub, setup=_setup_django)
     return parser
 
 

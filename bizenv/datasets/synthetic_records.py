@@ -6,6 +6,7 @@ Each case gets 1–6 rows in `process_steps`; timestamps fall between `first` an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _float(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
 
 
 def generate(records: int, *, seed: int = 2026, first: date = date(2024, 1, 1),
-             last: date = date(2025, 12, 31)) -> dict[str, pa.Table]:
+             last: date = date(2025, 12, 31), regions: Sequence[str] = REGIONS) -> dict[str, pa.Table]:
     """About `records` rows over all datasets (cases + their steps), as Arrow tables in lake schema."""
     rng = np.random.default_rng(seed)
     n_cases = max(int(records / (1 + STEP_RATIO * (1 - CASE_SHARES["service_cases"] - CASE_SHARES["tenders"]))),
@@ -63,7 +64,7 @@ def generate(records: int, *, seed: int = 2026, first: date = date(2024, 1, 1),
         completed = applied + (hours * 3600).astype("timedelta64[s]")
         open_ = rng.random(n) < 0.05
         cols: dict[str, pa.Array] = {"record_id": _ids(code[:3].upper() + "-", n),
-                                     "region_code": _pick(rng, REGIONS, n)}
+                                     "region_code": _pick(rng, regions, n)}
         if code == "tenders":
             cols.update(
                 project_type=_pick(rng, ("construction", "goods", "services"), n),

@@ -1,0 +1,313 @@
+"""Writes of metric definitions, metric runs (observations + step statistics) and the working-day calendar."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from bizenv.core.audit import audit_record
+from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
+from bizenv.core.periods import Period, PeriodKind
+from bizenv.datasets.calendar import LIBRARY_YEARS, WorkCalendar
+from bizenv.datasets.engine import EngineKind, MetricEngine
+from bizenv.datasets.lake import lake_files
+from bizenv.datasets.metrics import MetricSpec, metric_spec_parse, metric_specs_load
+from bizenv.datasets.models import (
+    CalendarOverride,
+    CalendarYear,
+    LakeFile,
+    MetricDefinition,
+    MetricRun,
+    StepStatistic,
+)
+from bizenv.organisations.permissions import Permission, has_permission
+
+SHIPPED_DIR = Path(__file__).parent / "metric_definitions"
+
+
+class RunStatus:
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUN_STATUS_LABELS = {RunStatus.RUNNING: "计算中", RunStatus.DONE: "已完成", RunStatus.FAILED: "失败"}
+
+
+def _require(actor, perm: Permission) -> None:
+    """`actor=None` is the system itself (commands, jobs); a user needs the permission."""
+    if actor is not None and not has_permission(actor, perm):
+        raise PermissionDenied()
+
+
+# ---------------------------------------------------------------------------------- definitions
+@dataclass
+class LoadSummary:
+    created: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"新增 {len(self.created)} 个口径，升版 {len(self.new_versions)} 个，"
+                f"未变 {len(self.unchanged)} 个")
+
+
+def metric_definition_save(*, actor, spec: MetricSpec | dict) -> tuple[MetricDefinition, str]:
+    """Store a definition: new code → v1, changed spec → version + 1 (the old one stays, inactive); same → no-op."""
+    _require(actor, Permission.REVIEW_DATA)
+    if isinstance(spec, dict):
+        spec = metric_spec_parse(spec)
+    canonical = spec.to_dict()
+    with transaction.atomic():
+        latest = MetricDefinition.objects.select_for_update().filter(code=spec.code).order_by("-version").first()
+        if latest is not None and latest.spec == canonical and latest.is_active:
+            return latest, "unchanged"
+        version = latest.version + 1 if latest else 1
+        if latest is not None:
+            MetricDefinition.objects.filter(code=spec.code, is_active=True).update(is_active=False)
+        definition = MetricDefinition.objects.create(
+            code=spec.code, version=version, name=spec.name, indicator_code=spec.indicator, dataset=spec.dataset,
+            spec=canonical, is_active=True, description=spec.description,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit_record(actor=actor, action="metric_definition.create" if latest is None else "metric_definition.version",
+                     obj=definition, old={"version": latest.version, "spec": latest.spec} if latest else None,
+                     new={"version": version, "spec": canonical})
+    return definition, "created" if latest is None else "new_version"
+
+
+def metric_definitions_load_shipped(*, actor, directory: Path = SHIPPED_DIR) -> LoadSummary:
+    """Load every shipped definition file; idempotent, and a changed spec becomes a new version."""
+    specs: list[MetricSpec] = []
+    for path in sorted(directory.glob("*.yaml")):
+        specs.extend(metric_specs_load(path.read_text(encoding="utf-8"), filename=path.name))
+    summary = LoadSummary()
+    with transaction.atomic():
+        for spec in specs:
+            definition, outcome = metric_definition_save(actor=actor, spec=spec)
+            label = f"{definition.code} v{definition.version}"
+            {"created": summary.created, "new_version": summary.new_versions,
+             "unchanged": summary.unchanged}[outcome].append(label)
+    return summary
+
+
+# ---------------------------------------------------------------------------------- runs
+def _active_specs() -> list[tuple[MetricDefinition, MetricSpec]]:
+    out = []
+    for definition in MetricDefinition.objects.filter(is_active=True).order_by("code"):
+        out.append((definition, metric_spec_parse(definition.spec, where=str(definition))))
+    return out
+
+
+def lake_months() -> list[Period]:
+    """Every month that has committed lake files, oldest first."""
+    from bizenv.datasets.models import BatchStatus
+
+    months = (LakeFile.objects.filter(batch__status=BatchStatus.COMMITTED)
+              .values_list("month", flat=True).distinct().order_by("month"))
+    return [Period.parse(m) for m in months]
+
+
+def _fingerprint(*, files: dict[str, list[Path]], definitions, periods: Sequence[Period],
+                 calendar: WorkCalendar) -> str:
+    payload = {
+        "files": {d: sorted(p.as_posix() for p in paths) for d, paths in sorted(files.items())},
+        "definitions": sorted((d.code, d.version) for d in definitions),
+        "periods": sorted(str(p) for p in periods),
+        "calendar": {"overrides": sorted((k.isoformat(), v) for k, v in calendar.overrides.items()),
+                     "years": sorted(calendar.complete_years)},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class RunOutcome:
+    run: MetricRun
+    reused: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    step_rows: int = 0
+
+    def __str__(self) -> str:
+        if self.reused:
+            return f"输入未变（与第 {self.run.pk} 次计算相同），未写入任何数据。"
+        text = (f"第 {self.run.pk} 次计算完成：读取原始记录 {self.run.records_read} 条，指标值新增 {self.created}、"
+                f"更新 {self.updated}、未变 {self.unchanged}，环节统计 {self.step_rows} 行")
+        if self.skipped:
+            text += f"，跳过 {len(self.skipped)} 项"
+        return text + "。"
+
+
+def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Period | str] | None = None,
+               progress: Callable[[str], object] | None = None) -> RunOutcome:
+    """Compute every active definition for the periods and write observations and step statistics.
+
+    Idempotent: the same lake files, definition versions, periods and calendar give the same
+    fingerprint, and a rerun of a finished fingerprint writes nothing.
+    """
+    from bizenv.indicators.models import Indicator
+    from bizenv.indicators.selectors import active_version
+    from bizenv.observations.services import observation_upsert_from_metric
+    from bizenv.organisations.models import Region
+
+    _require(actor, Permission.REVIEW_DATA)
+    say = progress or (lambda _msg: None)
+    kind = EngineKind(engine) if engine in EngineKind._value2member_map_ else None
+    if kind is None:
+        raise ApplicationError(f"未知的计算引擎“{engine}”，可选：duckdb、spark。")
+    wanted = sorted({Period.parse(p) if isinstance(p, str) else p for p in (periods or lake_months())})
+    if not wanted:
+        raise ApplicationError("数据湖中还没有已入库的原始记录，也未指定时期，无可计算的内容。")
+    pairs = _active_specs()
+    if not pairs:
+        raise ApplicationError("没有生效的指标口径。请先执行 `bizenv metrics load` 加载内置口径。")
+    version = active_version()
+    if version is None:
+        raise ApplicationError("尚无已发布的指标体系，计算结果无处写入。请先发布指标体系。")
+    calendar = WorkCalendar.load()
+    month_keys = sorted({str(m) for p in wanted for m in p.months()})
+    datasets = sorted({d for _, spec in pairs for d in spec.datasets_used} | {"process_steps"})
+    files = {d: lake_files(dataset=d, months=month_keys) for d in datasets}
+    fingerprint = _fingerprint(files=files, definitions=[d for d, _ in pairs], periods=wanted, calendar=calendar)
+    previous = MetricRun.objects.filter(fingerprint=fingerprint, status=RunStatus.DONE).order_by("-id").first()
+    if previous is not None:
+        return RunOutcome(run=previous, reused=True)
+
+    with transaction.atomic():
+        run = MetricRun.objects.create(engine=kind.value, periods=[str(p) for p in wanted], fingerprint=fingerprint,
+                                       status=RunStatus.RUNNING,
+                                       created_by=actor if getattr(actor, "pk", None) else None)
+        audit_record(actor=actor, action="metric_run.start", obj=run,
+                     new={"engine": kind.value, "periods": run.periods, "fingerprint": fingerprint})
+    try:
+        say(f"使用 {kind.value} 计算 {len(pairs)} 个口径 × {len(wanted)} 个时期……")
+        with MetricEngine(kind, files=files, calendar=calendar) as eng:
+            records_read = eng.records_in(datasets)
+            results = eng.run([s for _, s in pairs], wanted)
+            steps = eng.step_statistics([p for p in wanted if p.kind == PeriodKind.MONTH])
+    except ApplicationError as exc:
+        _run_fail(run, actor, exc.message)
+        raise
+    except Exception as exc:  # an engine failure is recorded on the run before it propagates
+        _run_fail(run, actor, f"计算引擎出错：{exc}")
+        raise ApplicationError(f"计算引擎出错：{exc}") from exc
+
+    by_code = {spec.code: (definition, spec) for definition, spec in pairs}
+    indicators = {i.code: i for i in Indicator.objects.filter(version=version)}
+    regions = {r.code: r for r in Region.objects.all()}
+    outcome = RunOutcome(run=run, reused=False)
+    say(f"写入 {len(results)} 个计算结果……")
+    with transaction.atomic():
+        for result in results:
+            definition, spec = by_code[result.code]
+            indicator, region = indicators.get(spec.indicator), regions.get(result.region_code)
+            if indicator is None:
+                outcome.skipped.append(f"{result.code}：当前指标体系中没有指标 {spec.indicator}")
+                continue
+            if region is None:
+                outcome.skipped.append(f"{result.code}：未知的区域代码 {result.region_code}")
+                continue
+            try:
+                with transaction.atomic():
+                    _, what = observation_upsert_from_metric(
+                        run=run, definition=definition, system_version=version, indicator=indicator,
+                        region=region, period=result.period, value=result.value,
+                        record_count=result.record_count)
+            except ApplicationError as exc:
+                outcome.skipped.append(f"{result.code} {result.region_code} {result.period}：{exc.message}")
+                continue
+            setattr(outcome, what, getattr(outcome, what) + 1)
+        for row in steps:
+            region = regions.get(row.region_code)
+            if region is None:
+                continue
+            StepStatistic.objects.update_or_create(
+                process=row.process, region=region, period=row.period, step_no=row.step_no,
+                defaults={"step_name": row.step_name[:100], "cases": row.cases, "mean_days": row.mean_days,
+                          "p90_days": row.p90_days, "share_over_limit": row.share_over_limit, "metric_run": run})
+            outcome.step_rows += 1
+        run.status = RunStatus.DONE
+        run.records_read = records_read
+        run.observations_written = outcome.created + outcome.updated
+        run.finished_at = timezone.now()
+        run.message = "\n".join(outcome.skipped[:200])
+        run.save(update_fields=["status", "records_read", "observations_written", "finished_at", "message"])
+        audit_record(actor=actor, action="metric_run.finish", obj=run,
+                     new={"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
+                          "skipped": len(outcome.skipped), "step_rows": outcome.step_rows})
+    return outcome
+
+
+def _run_fail(run: MetricRun, actor, message: str) -> None:
+    with transaction.atomic():
+        run.status = RunStatus.FAILED
+        run.message = message
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        audit_record(actor=actor, action="metric_run.fail", obj=run, new={"message": message})
+
+
+# ---------------------------------------------------------------------------------- calendar
+def calendar_override_set(*, actor, day: date, is_workday: bool, note: str = "") -> CalendarOverride:
+    """Set a day as working or non-working (调休, local holiday, a year not yet published)."""
+    _require(actor, Permission.MANAGE_USERS)
+    with transaction.atomic():
+        existing = CalendarOverride.objects.select_for_update().filter(day=day).first()
+        old = {"is_workday": existing.is_workday, "note": existing.note} if existing else None
+        new = {"is_workday": bool(is_workday), "note": note}
+        if old == new:
+            return existing
+        override, _ = CalendarOverride.objects.update_or_create(
+            day=day, defaults={"is_workday": bool(is_workday), "note": note,
+                               "created_by": actor if getattr(actor, "pk", None) else None})
+        audit_record(actor=actor, action="calendar_override.set", obj=override, object_repr=day.isoformat(),
+                     old=old, new=new)
+    return override
+
+
+def calendar_override_remove(*, actor, day: date) -> None:
+    """Remove an override: the day follows chinese-calendar (or the weekday rule) again."""
+    _require(actor, Permission.MANAGE_USERS)
+    with transaction.atomic():
+        existing = CalendarOverride.objects.select_for_update().filter(day=day).first()
+        if existing is None:
+            return
+        old = {"day": day, "is_workday": existing.is_workday, "note": existing.note}
+        existing.delete()
+        audit_record(actor=actor, action="calendar_override.remove", object_type="datasets.calendaroverride",
+                     object_id=day.isoformat(), object_repr=day.isoformat(), old=old)
+
+
+def calendar_year_mark_complete(*, actor, year: int, note: str = "") -> CalendarYear:
+    """Declare that every holiday and 调休 of `year` has been entered, so working days may be computed."""
+    _require(actor, Permission.MANAGE_USERS)
+    if not 1990 <= int(year) <= 2100:
+        raise ApplicationError(f"年份 {year} 超出可维护范围（1990–2100）。")
+    if int(year) in LIBRARY_YEARS:
+        raise ApplicationError(f"{year} 年已由内置节假日数据覆盖，无需标记；如需调整个别日期请添加工作日调整。",
+                               code=ErrorCode.CONFLICT)
+    with transaction.atomic():
+        marked, created = CalendarYear.objects.get_or_create(year=int(year), defaults={"note": note})
+        if created:
+            audit_record(actor=actor, action="calendar_year.complete", obj=marked, object_repr=str(year),
+                         new={"year": int(year), "note": note})
+    return marked
+
+
+def calendar_year_unmark(*, actor, year: int) -> None:
+    """Withdraw a year's "fully entered" mark: computations needing it stop with an error again."""
+    _require(actor, Permission.MANAGE_USERS)
+    with transaction.atomic():
+        deleted, _ = CalendarYear.objects.filter(year=int(year)).delete()
+        if deleted:
+            audit_record(actor=actor, action="calendar_year.unmark", object_type="datasets.calendaryear",
+                         object_id=str(year), object_repr=str(year), old={"year": int(year)})

@@ -1,0 +1,207 @@
+"""Metric services: versioned shipped definitions, idempotent runs writing observations with provenance,
+step statistics, the calendar administration, and the `bizenv calendar` / `bizenv metrics` commands."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bizenv.core.errors import ApplicationError, PermissionDenied
+from bizenv.core.models import AuditLog
+from bizenv.datasets import metric_services as ms
+from bizenv.datasets.catalog import DATASETS
+from bizenv.datasets.lake import lake_write_files
+from bizenv.datasets.models import (
+    BatchStatus,
+    CalendarOverride,
+    CalendarYear,
+    LakeFile,
+    MetricDefinition,
+    MetricRun,
+    RecordBatch,
+    StepStatistic,
+)
+from bizenv.datasets.synthetic_records import generate
+from bizenv.datasets.tests.recordkit import EAST, NORTH
+from bizenv.indicators.tests.conftest import SYSTEMS_DIR, import_file, load_departments
+from bizenv.observations.models import Observation, ObservationRevision, ObservationSource
+
+SHIPPED = Path(ms.__file__).parent / "metric_definitions"
+
+
+@pytest.fixture
+def system(town):
+    load_departments()
+    return import_file(SYSTEMS_DIR / "default.yaml", publish=True)
+
+
+def land(tables, *, only=None):
+    """Put tables in the lake as committed batches (what ingestion does after validation)."""
+    for code, table in tables.items():
+        if only and code not in only:
+            continue
+        batch = RecordBatch.objects.create(dataset=code, status=BatchStatus.COMMITTED, rows_total=table.num_rows,
+                                           rows_accepted=table.num_rows)
+        for f in lake_write_files(dataset=DATASETS[code], table=table, batch_id=batch.pk):
+            LakeFile.objects.create(batch=batch, dataset=code, month=f["month"], path=f["path"], rows=f["rows"],
+                                    size_bytes=f["size_bytes"])
+
+
+@pytest.fixture
+def records(system):
+    tables = generate(3000, seed=5, regions=(EAST, NORTH))
+    land(tables)
+    return tables
+
+
+def test_loading_shipped_definitions_is_idempotent(town):
+    first = ms.metric_definitions_load_shipped(actor=None)
+    assert len(first.created) == MetricDefinition.objects.count() > 20
+    audits = AuditLog.objects.count()
+    again = ms.metric_definitions_load_shipped(actor=None)
+    assert again.created == [] and again.new_versions == [] and len(again.unchanged) == len(first.created)
+    assert AuditLog.objects.count() == audits  # a no-op writes nothing
+
+
+def test_a_changed_file_creates_the_next_version(town, tmp_path):
+    ms.metric_definitions_load_shipped(actor=None)
+    data = yaml.safe_load((SHIPPED / "getting_water.yaml").read_text(encoding="utf-8"))
+    data["definitions"][1]["aggregation"] = "median"
+    (tmp_path / "getting_water.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    summary = ms.metric_definitions_load_shipped(actor=None, directory=tmp_path)
+    assert summary.new_versions == ["getting_water.time v2"]
+    versions = MetricDefinition.objects.filter(code="getting_water.time").order_by("version")
+    assert [(d.version, d.is_active, d.spec["aggregation"]) for d in versions] == [
+        (1, False, "mean"), (2, True, "median")]
+    assert AuditLog.objects.filter(action="metric_definition.version").count() == 1
+
+
+def test_an_invalid_definition_saves_nothing(town):
+    with pytest.raises(ApplicationError, match="未知的数据集"):
+        ms.metric_definition_save(actor=None, spec={"code": "x", "name": "x", "indicator": "x", "dataset": "nope",
+                                                    "measure": "count", "aggregation": "count"})
+    assert not MetricDefinition.objects.exists()
+
+
+def test_run_writes_observations_with_provenance_and_step_statistics(records, system):
+    ms.metric_definitions_load_shipped(actor=None)
+    outcome = ms.metric_run(actor=None, periods=["2025-02", "2025-03"])
+    run = outcome.run
+    assert not outcome.reused and run.status == ms.RunStatus.DONE
+    assert outcome.created > 0 and run.observations_written == outcome.created
+    assert run.records_read > 0
+    obs = Observation.objects.get(indicator__code="getting_water.time", region__code=EAST, period="2025-03",
+                                  system_version=system)
+    definition = MetricDefinition.objects.get(code="getting_water.time", is_active=True)
+    assert obs.source == ObservationSource.METRIC
+    assert (obs.metric_definition, obs.metric_run, obs.record_count > 0) == (definition, run, True)
+    assert obs.revisions.exists()
+    stats = StepStatistic.objects.filter(process="water_connections", region__code=EAST, period="2025-03")
+    assert stats.exists() and all(s.metric_run_id == run.pk for s in stats)
+    assert all(s.mean_days >= 0.5 and s.p90_days >= 0.5 and s.cases > 0 for s in stats)
+
+
+def test_rerun_with_the_same_inputs_writes_nothing(records):
+    ms.metric_definitions_load_shipped(actor=None)
+    first = ms.metric_run(actor=None, periods=["2025-02"])
+    runs, revisions = MetricRun.objects.count(), ObservationRevision.objects.count()
+    again = ms.metric_run(actor=None, periods=["2025-02"])
+    assert again.reused and again.run.pk == first.run.pk
+    assert (MetricRun.objects.count(), ObservationRevision.objects.count()) == (runs, revisions)
+    assert "未写入任何数据" in str(again)
+
+
+def test_new_records_or_a_calendar_change_mean_a_new_run(records, system):
+    ms.metric_definitions_load_shipped(actor=None)
+    first = ms.metric_run(actor=None, periods=["2025-02"])
+    ms.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
+    second = ms.metric_run(actor=None, periods=["2025-02"])
+    assert not second.reused and second.run.pk != first.run.pk
+    assert second.updated > 0  # durations across 02-10 changed
+    land(generate(500, seed=9, regions=(EAST,), first=date(2025, 2, 1), last=date(2025, 2, 28)),
+         only={"tenders"})
+    third = ms.metric_run(actor=None, periods=["2025-02"])
+    assert not third.reused
+
+
+def test_default_periods_are_the_lake_months(records):
+    assert str(ms.lake_months()[0]) == "2024-01"
+
+
+def test_a_year_the_calendar_does_not_cover_fails_the_run_with_a_chinese_message(system):
+    tables = generate(200, seed=3, regions=(EAST,), first=date(2026, 12, 1), last=date(2026, 12, 31))
+    late = tables["gas_connections"]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    completed = pc.add(late.column("completed_at"), pa.scalar(40 * 86400, pa.duration("s")))
+    land({"gas_connections": late.set_column(late.schema.get_field_index("completed_at"), "completed_at",
+                                             completed)})
+    ms.metric_definitions_load_shipped(actor=None)
+    with pytest.raises(ApplicationError, match="未覆盖 2027"):
+        ms.metric_run(actor=None, periods=["2026-12"])
+    run = MetricRun.objects.get()
+    assert run.status == ms.RunStatus.FAILED and "2027" in run.message
+    CalendarYear.objects.create(year=2027)
+    assert ms.metric_run(actor=None, periods=["2026-12"]).run.status == ms.RunStatus.DONE
+
+
+def test_run_needs_review_permission(records, town):
+    with pytest.raises(PermissionDenied):
+        ms.metric_run(actor=town.users["east"], periods=["2025-02"])
+
+
+def test_unknown_engine_is_rejected(records):
+    with pytest.raises(ApplicationError, match="未知的计算引擎"):
+        ms.metric_run(actor=None, engine="excel", periods=["2025-02"])
+
+
+def test_calendar_overrides_are_audited_and_only_for_the_sysadmin(town):
+    admin, office = town.users["sysadmin"], town.users["office"]
+    with pytest.raises(PermissionDenied):
+        ms.calendar_override_set(actor=office, day=date(2026, 5, 6), is_workday=False)
+    ms.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")
+    ms.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")  # no-op
+    assert AuditLog.objects.filter(action="calendar_override.set").count() == 1
+    from bizenv.datasets.calendar import WorkCalendar
+
+    assert not WorkCalendar.load().is_workday(date(2026, 5, 6))
+    ms.calendar_override_remove(actor=admin, day=date(2026, 5, 6))
+    assert not CalendarOverride.objects.exists()
+    assert WorkCalendar.load().is_workday(date(2026, 5, 6))
+
+
+def test_marking_a_year_complete(town):
+    admin = town.users["sysadmin"]
+    with pytest.raises(ApplicationError, match="已由内置节假日数据覆盖"):
+        ms.calendar_year_mark_complete(actor=admin, year=2025)
+    ms.calendar_year_mark_complete(actor=admin, year=2027, note="国务院办公厅通知")
+    from bizenv.datasets.calendar import WorkCalendar
+
+    assert WorkCalendar.load().covers(2027)
+    ms.calendar_year_unmark(actor=admin, year=2027)
+    assert not WorkCalendar.load().covers(2027)
+
+
+def test_calendar_duration_command(db, capsys):
+    from bizenv.cli import main
+
+    assert main(["calendar", "duration", "2026-03-02", "2026-03-02"]) == 0
+    assert capsys.readouterr().out.strip() == "0.5"
+    assert main(["calendar", "duration", "2026-03-06", "2026-03-09"]) == 0
+    assert capsys.readouterr().out.strip() == "1"
+    assert main(["calendar", "duration", "2027-01-04", "2027-01-05"]) == 1
+    assert "未覆盖 2027" in capsys.readouterr().err
+
+
+def test_metrics_run_command(records, capsys):
+    from bizenv.cli import main
+
+    assert main(["metrics", "run", "--period", "2025-02"]) == 0
+    out = capsys.readouterr().out
+    assert "计算完成" in out
+    assert main(["metrics", "run", "--period", "2025-02"]) == 0
+    assert "未写入任何数据" in capsys.readouterr().out
+    assert main(["metrics", "run", "--period", "2025-13"]) == 1
+    assert "格式不正确" in capsys.readouterr().err
