@@ -1,6 +1,8 @@
 """The JSON API at /api/v1/: one router per app, session authentication, Chinese errors."""
 
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
 from bizenv.core.errors import ApplicationError, ErrorCode
@@ -21,6 +23,22 @@ def application_error(request, exc: ApplicationError):
     return api.create_response(
         request, {"code": str(exc.code), "detail": exc.message, "errors": exc.details},
         status=_STATUS.get(exc.code, 400),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return api.create_response(
+        request, {"code": "unauthenticated", "detail": "未登录或令牌无效：请先登录，或在 Authorization 头中提供有效令牌。"},
+        status=401,
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def request_validation_error(request, exc: NinjaValidationError):
+    return api.create_response(
+        request, {"code": "invalid_request", "detail": "请求参数不正确，请按接口文档检查字段。", "errors": exc.errors},
+        status=422,
     )
 
 

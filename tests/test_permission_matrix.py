@@ -75,7 +75,9 @@ def test_api_by_role(world, path):
         response = world.client(username).get(path)
         expected = {200} if username in APIS[path] else {403, 404}
         assert response.status_code in expected, f"{username} → {path}: {response.status_code}"
-    assert Client().get(path).status_code == 401
+    anonymous = Client().get(path)
+    assert anonymous.status_code == 401
+    assert "未登录" in anonymous.json()["detail"]
 
 
 def test_openapi_document_is_served(db):
