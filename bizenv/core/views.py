@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -46,6 +46,8 @@ def logout_view(request):
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def section(request, slug: str):
+    if slug == "reporting":
+        return redirect("reporting:home")
     sec = SECTION_BY_SLUG.get(slug)
     if sec is None:
         raise Http404("没有这个栏目")
