@@ -11,7 +11,9 @@ The engine needs only file paths and a WorkCalendar (no database), so benchmarks
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -164,22 +166,25 @@ class MetricEngine:
         return self._calendar_table
 
     # -- compile ----------------------------------------------------------------------------------
-    def _durations(self, t: ir.Table, start: str, end: str) -> ir.Table:
-        """Add `_days` (seed 004 duration, null when the end is missing) and `_uncovered` (0/1)."""
+    def _durations(self, t: ir.Table, start: str, end: str, tag: str = "") -> ir.Table:
+        """Add `_days{tag}` (seed 004 duration, null when the end is missing), `_unc{tag}` (0/1: a date
+        the calendar does not cover) and `_uday{tag}` (that date)."""
         cal = self.calendar_table()
-        cs = cal.rename(_s_day="day", _s_cum="cum", _s_seg="segment")
-        ce = cal.rename(_e_day="day", _e_cum="cum", _e_seg="segment")
-        t = t.mutate(_sd=t[start].date(), _ed=t[end].date())
-        j = t.left_join(cs, t._sd == cs._s_day).left_join(ce, t._ed == ce._e_day)
-        ok = j._s_cum.notnull() & j._e_cum.notnull() & (j._s_seg == j._e_seg)
-        days = ibis.greatest((j._e_cum - j._s_cum).cast("float64"), ibis.literal(0.5))
-        uncovered = j._ed.notnull() & ~ok.fill_null(False)
-        return j.mutate(
-            _days=ibis.ifelse(ok, days, ibis.null("float64")),
-            _uncovered=uncovered.cast("int64"),
-            _uncovered_day=ibis.ifelse(uncovered, ibis.ifelse(j._s_cum.isnull(), j._sd, j._ed),
+        s, e = f"_s{tag}", f"_e{tag}"
+        cs = cal.rename(**{f"{s}_day": "day", f"{s}_cum": "cum", f"{s}_seg": "segment"})
+        ce = cal.rename(**{f"{e}_day": "day", f"{e}_cum": "cum", f"{e}_seg": "segment"})
+        t = t.mutate(**{f"{s}_d": t[start].date(), f"{e}_d": t[end].date()})
+        j = t.left_join(cs, t[f"{s}_d"] == cs[f"{s}_day"]).left_join(ce, t[f"{e}_d"] == ce[f"{e}_day"])
+        s_cum, e_cum = j[f"{s}_cum"], j[f"{e}_cum"]
+        ok = s_cum.notnull() & e_cum.notnull() & (j[f"{s}_seg"] == j[f"{e}_seg"])
+        days = ibis.greatest((e_cum - s_cum).cast("float64"), ibis.literal(0.5))
+        uncovered = j[f"{e}_d"].notnull() & ~ok.fill_null(False)
+        return j.mutate(**{
+            f"_days{tag}": ibis.ifelse(ok, days, ibis.null("float64")),
+            f"_unc{tag}": uncovered.cast("int64"),
+            f"_uday{tag}": ibis.ifelse(uncovered, ibis.ifelse(s_cum.isnull(), j[f"{s}_d"], j[f"{e}_d"]),
                                        ibis.null("date")),
-        ).drop("_s_day", "_s_cum", "_s_seg", "_e_day", "_e_cum", "_e_seg")
+        }).drop(f"{s}_day", f"{s}_cum", f"{s}_seg", f"{e}_day", f"{e}_cum", f"{e}_seg")
 
     @staticmethod
     def _literal(dataset: str, name: str, value):
@@ -188,7 +193,8 @@ class MetricEngine:
             return ibis.timestamp(datetime.fromisoformat(value))
         return ibis.literal(value)
 
-    def _filtered(self, spec: MetricSpec, t: ir.Table) -> ir.Table:
+    def _predicate(self, spec: MetricSpec, t: ir.Table) -> ir.BooleanValue | None:
+        """The definition's filters as one condition (None: every record)."""
         preds = []
         for f in spec.filters:
             col = t[f.field]
@@ -204,7 +210,9 @@ class MetricEngine:
                 lit = self._literal(spec.dataset, f.field, f.value)
                 preds.append({FilterOp.EQ: col == lit, FilterOp.NE: col != lit,
                               FilterOp.GTE: col >= lit, FilterOp.LTE: col <= lit}[f.op])
-        return t.filter(*preds) if preds else t
+        if not preds:
+            return None
+        return functools.reduce(operator.and_, preds).fill_null(False)
 
     @staticmethod
     def _period_filter(t: ir.Table, ts: str, periods: Sequence[Period]) -> ir.Table:
@@ -221,38 +229,67 @@ class MetricEngine:
             return col.quarter().cast("int64")
         return ibis.literal(1, "int64")
 
-    def compile(self, spec: MetricSpec, kind: PeriodKind, periods: Sequence[Period]) -> ir.Table:
-        """One definition as an aggregate table: code, region_code, year, idx, value, records, uncovered."""
-        ts = spec.period_field
-        t = self._period_filter(self._filtered(spec, self.table(spec.dataset)), ts, periods)
+    def compile_group(self, specs: Sequence[MetricSpec], kind: PeriodKind, periods: Sequence[Period]) -> ir.Table:
+        """Definitions sharing a dataset and period field, fused into one scan of the dataset.
+
+        Each definition i becomes conditional columns of one aggregate per region and period:
+        v{i} (value), n{i} (records with a value), u{i} (records whose dates the calendar lacks)
+        and d{i} (the first such date).
+        """
+        first = specs[0]
+        ts = first.period_field
+        t = self._period_filter(self.table(first.dataset), ts, periods)
         t = t.mutate(_year=t[ts].year().cast("int64"), _idx=self._period_index(t[ts], kind))
+        tags: dict[tuple[str, str], str] = {}
+        for spec in specs:
+            if spec.needs_calendar:
+                tags.setdefault((spec.measure.start, spec.measure.end), str(len(tags)))
+        for (start, end), tag in tags.items():
+            t = self._durations(t, start, end, tag)
+        if any(spec.measure.kind == MeasureKind.STEP_COUNT for spec in specs):
+            st = self.table(STEPS_DATASET)
+            st = st.filter(st.process == first.dataset).group_by(_rid="record_id").aggregate(
+                _steps=lambda x: x.count())
+            t = t.left_join(st, t.record_id == st._rid)
+        aggs = {}
+        for i, spec in enumerate(specs):
+            value, uncovered, uday = self._measure(spec, t, tags)
+            pred = self._predicate(spec, t)
+            if pred is not None:
+                value = ibis.ifelse(pred, value, ibis.null(value.type()))
+                if uncovered is not None:
+                    uncovered = ibis.ifelse(pred, uncovered, 0)
+            aggs[f"v{i}"] = self._aggregate(spec, value)
+            aggs[f"n{i}"] = value.count().cast("int64")
+            if uncovered is not None:
+                aggs[f"u{i}"] = uncovered.sum().cast("int64")
+                aggs[f"d{i}"] = ibis.ifelse(uncovered == 1, uday, ibis.null("date")).min()
+        return t.group_by(region_code="region_code", year="_year", idx="_idx").aggregate(**aggs)
+
+    @staticmethod
+    def _measure(spec: MetricSpec, t: ir.Table, tags: Mapping[tuple[str, str], str]):
+        """(per-record value, uncovered flag or None, uncovered date or None) of one definition."""
         m = spec.measure
-        if m.kind in (MeasureKind.WORKING_DAYS, MeasureKind.SHARE_WITHIN_LIMIT):
-            t = self._durations(t, m.start, m.end)
+        if spec.needs_calendar:
+            tag = tags[(m.start, m.end)]
+            days, unc, uday = t[f"_days{tag}"], t[f"_unc{tag}"], t[f"_uday{tag}"]
             if m.kind == MeasureKind.WORKING_DAYS:
-                t = t.mutate(_v=t._days)
-            else:
-                limit = t[m.limit_field].cast("float64")
-                t = t.mutate(_v=ibis.ifelse(t._days.notnull() & limit.notnull(), t._days <= limit,
-                                            ibis.null("boolean")))
-        else:
-            t = t.mutate(_uncovered=ibis.literal(0, "int64"), _uncovered_day=ibis.null("date"))
-            if m.kind == MeasureKind.STEP_COUNT:
-                s = self.table(STEPS_DATASET)
-                s = s.filter(s.process == spec.dataset).group_by(_rid="record_id").aggregate(
-                    _steps=lambda x: x.count())
-                t = t.join(s, t.record_id == s._rid).mutate(_v=lambda x: x._steps.cast("float64"))
-            elif m.kind == MeasureKind.COUNT:
-                t = t.mutate(_v=ibis.literal(1.0, "float64"))
-            elif m.kind in (MeasureKind.COST, MeasureKind.VALUE):
-                t = t.mutate(_v=t[m.field].cast("float64"))
-            elif m.kind == MeasureKind.REDUCTION:
-                base = t[m.base_field].cast("float64")
-                t = t.mutate(_v=ibis.ifelse(base > 0, 1.0 - t[m.field].cast("float64") / base,
-                                            ibis.null("float64")))
-            else:  # share_true
-                t = t.mutate(_v=t[m.field] == ibis.literal(m.expected))
-        v = t._v
+                return days, unc, uday
+            limit = t[m.limit_field].cast("float64")
+            return ibis.ifelse(days.notnull() & limit.notnull(), days <= limit, ibis.null("boolean")), unc, uday
+        if m.kind == MeasureKind.STEP_COUNT:
+            return t._steps.cast("float64"), None, None
+        if m.kind == MeasureKind.COUNT:
+            return ibis.literal(1.0, "float64"), None, None
+        if m.kind in (MeasureKind.COST, MeasureKind.VALUE):
+            return t[m.field].cast("float64"), None, None
+        if m.kind == MeasureKind.REDUCTION:
+            base = t[m.base_field].cast("float64")
+            return ibis.ifelse(base > 0, 1.0 - t[m.field].cast("float64") / base, ibis.null("float64")), None, None
+        return t[m.field] == ibis.literal(m.expected), None, None  # share_true
+
+    @staticmethod
+    def _aggregate(spec: MetricSpec, v: ir.Column) -> ir.FloatingValue:
         agg = spec.aggregation
         if agg == Aggregation.SHARE:
             value = v.cast("float64").mean()
@@ -268,47 +305,48 @@ class MetricEngine:
             value = v.sum()
         if spec.scale != 1:
             value = value * spec.scale
-        return t.group_by(region_code="region_code", year="_year", idx="_idx").aggregate(
-            value=value.cast("float64"),
-            records=v.count().cast("int64"),
-            uncovered=t._uncovered.sum().cast("int64"),
-            first_uncovered=t._uncovered_day.min(),
-        ).mutate(code=ibis.literal(spec.code, "string")).select(
-            "code", "region_code", "year", "idx", "value", "records", "uncovered", "first_uncovered")
+        return value.cast("float64")
 
     # -- run --------------------------------------------------------------------------------------
     def _execute(self, expr: ir.Table) -> pa.Table:
         return expr.to_pyarrow()
 
     def run(self, specs: Sequence[MetricSpec], periods: Sequence[Period]) -> list[MetricResult]:
-        """Every definition for every region and requested period; one query per period kind."""
+        """Every definition for every region and requested period: one fused query per dataset and period kind."""
         wanted = {str(p) for p in periods}
         if not specs or not periods:
             return []
         self.calendar.require({p.year for p in periods})
+        groups: dict[tuple[str, str], list[MetricSpec]] = {}
+        for spec in specs:
+            groups.setdefault((spec.dataset, spec.period_field), []).append(spec)
         results: list[MetricResult] = []
-        for kind, group in itertools.groupby(sorted(periods, key=lambda p: p.kind), key=lambda p: p.kind):
-            group = list(group)
-            exprs = [self.compile(spec, kind, group) for spec in specs]
-            expr = exprs[0] if len(exprs) == 1 else ibis.union(*exprs, distinct=False)
-            table = self._execute(expr)
-            self._raise_uncovered(table)
-            for row in table.to_pylist():
-                if row["records"] == 0 and row["value"] is None:
-                    continue
-                period = str(Period(row["year"], kind, row["idx"]))
-                if period in wanted:
-                    results.append(MetricResult(row["code"], row["region_code"], period, row["value"],
-                                                int(row["records"])))
+        for kind, kind_periods in itertools.groupby(sorted(periods, key=lambda p: p.kind), key=lambda p: p.kind):
+            kind_periods = list(kind_periods)
+            for group in groups.values():
+                table = self._execute(self.compile_group(group, kind, kind_periods))
+                uncovered = [(row.get(f"u{i}") or 0, row.get(f"d{i}")) for row in table.to_pylist()
+                             for i in range(len(group))]
+                self._raise_uncovered([d for n, d in uncovered if n], any(n for n, _ in uncovered))
+                for row in table.to_pylist():
+                    period = str(Period(row["year"], kind, row["idx"]))
+                    if period not in wanted:
+                        continue
+                    for i, spec in enumerate(group):
+                        if row[f"n{i}"]:
+                            results.append(MetricResult(spec.code, row["region_code"], period, row[f"v{i}"],
+                                                        int(row[f"n{i}"])))
         results.sort(key=lambda r: (r.code, r.region_code, r.period))
         return results
 
-    def _raise_uncovered(self, table: pa.Table) -> None:
-        rows = [r for r in table.select(["uncovered", "first_uncovered"]).to_pylist() if r["uncovered"]]
-        if rows:
-            years = {r["first_uncovered"].year for r in rows if r["first_uncovered"] is not None}
-            missing = [y for y in years if not self.calendar.covers(y)] or sorted(years)
-            raise ApplicationError(uncovered_message(missing))
+    def _raise_uncovered(self, days: Sequence, any_uncovered: bool) -> None:
+        if not any_uncovered:
+            return
+        years = {d.year for d in days if d is not None}
+        missing = [y for y in years if not self.calendar.covers(y)] or sorted(years)
+        if not missing:  # both dates covered but a year between them is not
+            raise ApplicationError("开始与结束日期之间有未维护的年份，无法计算工作日。")
+        raise ApplicationError(uncovered_message(missing))
 
     def step_statistics(self, months: Sequence[Period]) -> list[StepResult]:
         """Mean and p90 duration and the share over the step's limit, per process × region × month × step."""
@@ -318,7 +356,7 @@ class MetricEngine:
         self.calendar.require({p.year for p in months})
         wanted = {str(p) for p in months}
         s = self._period_filter(self.table(STEPS_DATASET), "started_at", months)
-        s = self._durations(s, "started_at", "finished_at")
+        s = self._durations(s, "started_at", "finished_at", "")
         over = ibis.ifelse(s._days.notnull() & s.limit_days.notnull(), s._days > s.limit_days,
                            ibis.null("boolean"))
         s = s.mutate(_over=over, _year=s.started_at.year().cast("int64"), _idx=s.started_at.month().cast("int64"))
@@ -328,11 +366,12 @@ class MetricEngine:
             mean_days=s._days.mean(),
             p90_days=s._days.quantile(P90),
             share_over_limit=s._over.cast("float64").mean(),
-            uncovered=s._uncovered.sum().cast("int64"),
-            first_uncovered=s._uncovered_day.min(),
+            uncovered=s._unc.sum().cast("int64"),
+            first_uncovered=ibis.ifelse(s._unc == 1, s._uday, ibis.null("date")).min(),
         )
         table = self._execute(expr)
-        self._raise_uncovered(table)
+        flagged = [r for r in table.select(["uncovered", "first_uncovered"]).to_pylist() if r["uncovered"]]
+        self._raise_uncovered([r["first_uncovered"] for r in flagged], bool(flagged))
         out = []
         for row in table.to_pylist():
             period = str(Period(row["year"], PeriodKind.MONTH, row["idx"]))
