@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from bizenv.datasets import metric_urls
 from config.api import api
 
 urlpatterns = [
@@ -7,6 +8,8 @@ urlpatterns = [
     path("indicators/", include("bizenv.indicators.urls")),
     path("manage/", include("bizenv.organisations.urls")),
     path("reporting/", include("bizenv.observations.urls")),
+    path("data/metrics/", include(metric_urls.metrics_patterns)),
+    path("data/calendar/", include(metric_urls.calendar_patterns)),
     path("data/", include("bizenv.datasets.urls")),
     path("", include("bizenv.core.urls")),
 ]

@@ -205,3 +205,35 @@ def test_metrics_run_command(records, capsys):
     assert "未写入任何数据" in capsys.readouterr().out
     assert main(["metrics", "run", "--period", "2025-13"]) == 1
     assert "格式不正确" in capsys.readouterr().err
+
+
+def test_metric_pages_for_the_office_only(records, town):
+    ms.metric_definitions_load_shipped(actor=None)
+    office = town.client("office")
+    response = office.post("/data/metrics/", {"engine": "duckdb", "periods": "2025-02"})
+    assert response.status_code == 302
+    page = office.get("/data/metrics/").content.decode()
+    assert "getting_water.time" in page and "计算记录" in page and "已完成" in page
+    detail = office.get("/data/metrics/getting_water.time/").content.decode()
+    assert "工作日" in detail and "v1" in detail
+    assert office.post("/data/metrics/", {"engine": "duckdb", "periods": "2025-13"}).status_code == 400
+    assert office.get("/data/metrics/nope/").status_code == 404
+    assert town.client("east").get("/data/metrics/").status_code == 403
+
+
+def test_calendar_page_for_the_sysadmin(town):
+    admin = town.client("sysadmin")
+    page = admin.get("/data/calendar/?year=2027").content.decode()
+    assert "未覆盖" in page
+    response = admin.post("/data/calendar/?year=2027", {"action": "set", "o-day": "2027-01-01", "o-is_workday": "0",
+                                                         "o-note": "元旦"})
+    assert response.status_code == 302 and CalendarOverride.objects.get().note == "元旦"
+    admin.post("/data/calendar/", {"action": "mark", "y-year": "2027", "y-note": "通知已发布"})
+    assert CalendarYear.objects.filter(year=2027).exists()
+    assert "已维护" in admin.get("/data/calendar/?year=2027").content.decode()
+    bad = admin.post("/data/calendar/", {"action": "mark", "y-year": "2025"})
+    assert bad.status_code == 400 and "已由内置节假日数据覆盖" in bad.content.decode()
+    admin.post("/data/calendar/overrides/2027-01-01/delete/")
+    admin.post("/data/calendar/years/2027/delete/")
+    assert not CalendarOverride.objects.exists() and not CalendarYear.objects.exists()
+    assert town.client("office").get("/data/calendar/").status_code == 403

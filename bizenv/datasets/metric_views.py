@@ -1,0 +1,153 @@
+"""Pages of the metric definitions (指标口径, office) and the working-day calendar (工作日历, sysadmin)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import yaml
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from bizenv.core.decorators import permission_required
+from bizenv.core.errors import ApplicationError
+from bizenv.datasets import metric_services as services
+from bizenv.datasets.calendar import LIBRARY_YEARS, WorkCalendar
+from bizenv.datasets.engine import ENGINE_LABELS
+from bizenv.datasets.metrics import metric_spec_parse
+from bizenv.datasets.models import CalendarOverride, CalendarYear, MetricDefinition, MetricRun
+from bizenv.organisations.permissions import Permission
+
+
+class RunForm(forms.Form):
+    engine = forms.ChoiceField(label="计算引擎", choices=[(k.value, v) for k, v in ENGINE_LABELS.items()])
+    periods = forms.CharField(label="时期", required=False, help_text="如 2026-03，多个用空格分隔；留空为数据湖中全部月份")
+
+    def clean_periods(self):
+        from bizenv.core.periods import Period
+
+        text = self.cleaned_data["periods"].replace("，", " ").replace(",", " ")
+        try:
+            return [Period.parse(p) for p in text.split()]
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+class OverrideForm(forms.Form):
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(label="设为", choices=[("0", "休息日"), ("1", "工作日")],
+                                        coerce=lambda v: v == "1")
+    note = forms.CharField(label="说明", required=False, max_length=100)
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=1990, max_value=2100)
+    note = forms.CharField(label="说明", required=False, max_length=100)
+
+
+@login_required
+@permission_required(Permission.REVIEW_DATA)
+def metric_definition_list(request):
+    form = RunForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                outcome = services.metric_run(actor=request.user, engine=form.cleaned_data["engine"],
+                                              periods=form.cleaned_data["periods"] or None)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, str(outcome))
+                return redirect("metrics:list")
+    definitions = (MetricDefinition.objects.filter(is_active=True).annotate(observation_count=Count("observations"))
+                   .order_by("code"))
+    versions = dict(MetricDefinition.objects.values("code").annotate(n=Count("id")).values_list("code", "n"))
+    rows = [(d, versions.get(d.code, 1)) for d in definitions]
+    runs = MetricRun.objects.select_related("created_by")[:30]
+    return render(request, "datasets/metrics_list.html", {
+        "rows": rows, "runs": runs, "form": form, "status_labels": services.RUN_STATUS_LABELS,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required(Permission.REVIEW_DATA)
+def metric_definition_detail(request, code: str):
+    versions = list(MetricDefinition.objects.filter(code=code).select_related("created_by")
+                    .annotate(observation_count=Count("observations")).order_by("-version"))
+    if not versions:
+        return render(request, "datasets/metrics_missing.html", {"code": code}, status=404)
+    shown = versions[0]
+    if request.GET.get("version", "").isdigit():
+        shown = next((v for v in versions if v.version == int(request.GET["version"])), shown)
+    try:
+        described = metric_spec_parse(shown.spec, where=str(shown)).describe()
+    except ApplicationError as exc:
+        described = exc.message
+    spec_yaml = yaml.safe_dump(shown.spec, allow_unicode=True, sort_keys=False)
+    runs = MetricRun.objects.filter(observations__metric_definition__code=code).distinct()[:20]
+    return render(request, "datasets/metrics_detail.html", {
+        "versions": versions, "shown": shown, "described": described, "spec_yaml": spec_yaml, "runs": runs,
+        "status_labels": services.RUN_STATUS_LABELS,
+    })
+
+
+@login_required
+@permission_required(Permission.MANAGE_USERS)
+def calendar_page(request):
+    today = date.today()
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    override_form, year_form = OverrideForm(prefix="o"), YearForm(prefix="y", initial={"year": year})
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "set":
+                override_form = OverrideForm(request.POST, prefix="o")
+                if override_form.is_valid():
+                    services.calendar_override_set(actor=request.user, **override_form.cleaned_data)
+                    messages.success(request, f"已设置 {override_form.cleaned_data['day']:%Y-%m-%d}。")
+                    return redirect(f"{request.path}?year={override_form.cleaned_data['day'].year}")
+            elif action == "mark":
+                year_form = YearForm(request.POST, prefix="y")
+                if year_form.is_valid():
+                    services.calendar_year_mark_complete(actor=request.user, **year_form.cleaned_data)
+                    messages.success(request, f"{year_form.cleaned_data['year']} 年已标记为已维护。")
+                    return redirect(f"{request.path}?year={year_form.cleaned_data['year']}")
+        except ApplicationError as exc:
+            (override_form if action == "set" else year_form).add_error(None, exc.message)
+        status = 400
+    calendar = WorkCalendar.load()
+    overrides = CalendarOverride.objects.filter(day__year=year).select_related("created_by")
+    return render(request, "datasets/calendar_page.html", {
+        "year": year, "years": sorted(set(range(today.year - 2, today.year + 3)) | {year}),
+        "covered": calendar.covers(year), "in_library": year in LIBRARY_YEARS,
+        "marked": CalendarYear.objects.filter(year=year).first(), "overrides": overrides,
+        "override_form": override_form, "year_form": year_form,
+        "library_range": f"{min(LIBRARY_YEARS)}–{max(LIBRARY_YEARS)}",
+        "complete_years": CalendarYear.objects.all(),
+    }, status=status)
+
+
+@login_required
+@permission_required(Permission.MANAGE_USERS)
+@require_POST
+def calendar_override_delete(request, day: str):
+    try:
+        services.calendar_override_remove(actor=request.user, day=date.fromisoformat(day))
+    except (ApplicationError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "日期格式不正确。"))
+    else:
+        messages.success(request, f"已删除 {day} 的调整，该日恢复为内置日历。")
+    return redirect(f"/data/calendar/?year={day[:4]}")
+
+
+@login_required
+@permission_required(Permission.MANAGE_USERS)
+@require_POST
+def calendar_year_delete(request, year: int):
+    services.calendar_year_unmark(actor=request.user, year=year)
+    messages.success(request, f"已撤销 {year} 年的“已维护”标记。")
+    return redirect(f"/data/calendar/?year={year}")
