@@ -516,7 +516,7 @@ class _Col:
 
 
 def _col(values, valid=None, labels=None) -> _Col:
-    values = np.asarray(values)
+    values = np.array(values)  # a copy: breaking rules in a column must not touch the arrays it came from
     return _Col(values, np.ones(len(values), bool) if valid is None else np.asarray(valid, bool), labels)
 
 
@@ -570,7 +570,8 @@ def _break_rules(rng, cols: dict, rules: Sequence[tuple], n: int) -> None:
             region.values[sel] = len(region.labels) - 1
         elif rule == "negative":
             col = cols[fields[0]]
-            col.values[sel] = -(np.abs(np.nan_to_num(col.values[sel])) + rng.integers(10, 500, sel.size))
+            magnitude = np.abs(np.nan_to_num(col.values[sel]))
+            col.values[sel] = -np.where(magnitude > 0, magnitude, rng.integers(10, 500, sel.size))
             col.valid[sel] = True
         elif rule == "missing":
             cols[fields[0]].valid[sel] = False
@@ -822,3 +823,162 @@ def _steps_table(rng, cal: _Calendar, regions: _Regions, parts, step_names: list
     _break_rules(rng, cols, (("backwards", "started_at", "finished_at"), ("missing", "step_name")),
                  len(flat["step_no"]))
     return _table(DATASETS["process_steps"], cols)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The collection part of `bizenv demo` (database side; the generator above stays pure)
+
+PROVINCE_SCALE_FACTOR = 2.6  # ≈ 10 million records over the ~190 reporting regions of --scale province
+INGEST_CHUNK_ROWS = 250_000
+LATE_DEPARTMENTS = ("housing", "finance", "customs")  # enter nothing before the deadline
+DEPARTMENT_USER = "dept"  # the demo's department account (市市场监管局): drafts, submits, gets one back
+OFFICE_USER = "office"
+
+
+def demo_collection_build(*, scale: str = "small", progress=print, today: dt.date | None = None) -> dict[str, int]:
+    """Raw records through ingestion, metric observations for 36 months and an overdue reporting round.
+
+    Idempotent: batches named 'demo:<dataset>', an unchanged metric run and an existing round are kept.
+    """
+    from bizenv.datasets.metric_services import metric_definitions_load_shipped, metric_run
+    from bizenv.datasets.models import MetricDefinition, QuarantinedRecord, RecordBatch
+    from bizenv.observations.models import Observation, ReportingRound
+    from bizenv.observations.selectors import reporting_regions
+
+    today = today or dt.date.today()
+    months = demo_months(today=today)
+    regions = list(reporting_regions())
+    _demo_records_ingest(regions=regions, months=months, scale=scale, progress=progress, today=today)
+
+    progress("加载内置指标口径")
+    progress(str(metric_definitions_load_shipped(actor=None)))
+    progress(f"无感监测：计算 {months[0]} 至 {months[-1]} 共 {len(months)} 个月的指标值")
+    outcome = metric_run(actor=None, periods=months, progress=progress)
+    progress(str(outcome))
+
+    _demo_round(months=months, regions=regions, progress=progress, today=today)
+    batches = RecordBatch.objects.filter(filename__startswith="demo:")
+    return {
+        "原始记录": sum(batches.values_list("rows_accepted", flat=True)),
+        "隔离记录": QuarantinedRecord.objects.filter(batch__in=batches).count(),
+        "指标口径": MetricDefinition.objects.filter(is_active=True).count(),
+        "指标值": Observation.objects.count(),
+        "填报批次": ReportingRound.objects.count(),
+    }
+
+
+def _demo_records_ingest(*, regions, months: list[str], scale: str, progress, today: dt.date) -> None:
+    from bizenv.datasets.models import BatchStatus, RecordBatch
+    from bizenv.datasets.services import records_ingest
+
+    done = set(RecordBatch.objects.filter(filename__startswith="demo:", status=BatchStatus.COMMITTED)
+               .values_list("filename", flat=True))
+    if all(_landed(code, done) for code in DATASETS):
+        progress("示范原始记录已入库，跳过生成")
+        return
+    factor = PROVINCE_SCALE_FACTOR if scale == "province" else 1.0
+    progress(f"生成示范原始记录：{len(regions)} 个县（市、区）与开发区 × {len(months)} 个月")
+    started = dt.datetime.now()
+    tables = generate(regions=[{"code": r.code, "name": r.name, "level": r.level, "population": r.population,
+                                "has_pipeline_gas": r.has_pipeline_gas, "peer_group": r.peer_group}
+                               for r in regions],
+                      months=months, scale_factor=factor, as_of=today)
+    total = sum(t.num_rows for t in tables.values())
+    progress(f"已生成 {total} 条记录（{(dt.datetime.now() - started).total_seconds():.1f} 秒），逐数据集校验入库")
+    for code, table in tables.items():
+        parts = max(1, -(-table.num_rows // INGEST_CHUNK_ROWS))
+        for index in range(parts):
+            filename = f"demo:{code}" + (f" {index + 1}/{parts}" if parts > 1 else "")
+            if filename in done:
+                continue
+            chunk = table.slice(index * INGEST_CHUNK_ROWS, INGEST_CHUNK_ROWS)
+            batch = records_ingest(actor=None, dataset=code, rows_or_table=chunk, filename=filename)
+            progress(f"{DATASETS[code].name}{'' if parts == 1 else f' 第 {index + 1}/{parts} 段'}："
+                     f"入库 {batch.rows_accepted}，重复 {batch.rows_duplicate}，隔离 {batch.rows_quarantined}")
+        tables[code] = None  # let the memory go as soon as a dataset has landed
+
+
+def _landed(code: str, names: set[str]) -> bool:
+    """Whether every part of the demo batch of a dataset has landed ('demo:<code>' or 'demo:<code> k/n')."""
+    if f"demo:{code}" in names:
+        return True
+    parts = [n.rsplit(" ", 1)[1] for n in names if n.startswith(f"demo:{code} ")]
+    if not parts:
+        return False
+    total = int(parts[0].split("/")[1])
+    return {f"{k}/{total}" for k in range(1, total + 1)} <= set(parts)
+
+
+def _round_period(months: list[str], today: dt.date) -> str:
+    """The latest month that ends a quarter and whose deadline has passed (quarterly values are owed then)."""
+    from bizenv.observations.services import reporting_round_deadline
+
+    for month in reversed(months):
+        if int(month[5:]) % 3 == 0 and reporting_round_deadline(period=month).day < today:
+            return month
+    return months[-1]
+
+
+def _demo_value(indicator, region_code: str) -> float:
+    """A plausible reported value between the indicator's worst and best values, the same on every run."""
+    import zlib
+
+    rng = np.random.default_rng(zlib.crc32(f"{indicator.code}|{region_code}".encode()))
+    best, worst = indicator.best, indicator.worst
+    if best is None or worst is None:
+        best, worst = (100.0, 60.0)
+    value = worst + (best - worst) * rng.uniform(0.35, 0.95)
+    return round(float(value), 2)
+
+
+def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None:
+    from bizenv.indicators.selectors import active_version
+    from bizenv.observations.models import ObservationSource, ReportingRound
+    from bizenv.observations.selectors import round_items
+    from bizenv.observations.services import (
+        observation_approve,
+        observation_return,
+        observation_submit,
+        observation_upsert,
+        reporting_round_open,
+    )
+    from bizenv.organisations.models import Department, User
+
+    version = active_version()
+    if version is None:
+        progress("尚无已发布的指标体系，未开启填报批次")
+        return
+    period = _round_period(months, today)
+    if ReportingRound.objects.filter(system_version=version, period=period).exists():
+        progress(f"{period} 填报批次已存在，跳过")
+        return
+    reporting_round = reporting_round_open(actor=None, system_version=version, period=period)
+    progress(f"开启填报批次“{reporting_round.name}”，截止 {reporting_round.deadline:%Y-%m-%d}")
+    reporter = User.objects.filter(username=DEPARTMENT_USER, department__isnull=False).first()
+    office = User.objects.filter(username=OFFICE_USER).first()
+    filled = late = 0
+    drafts = []
+    for item in round_items(user=None, reporting_round=reporting_round, today=today):
+        lead = item.departments[0] if item.departments else None
+        if lead is None or lead.code in LATE_DEPARTMENTS:
+            late += 1
+            continue
+        own = reporter is not None and lead.pk == reporter.department_id
+        source = item.indicator.source_kind if item.indicator.source_kind in ObservationSource.values else "report"
+        observation, _ = observation_upsert(
+            actor=reporter if own else None, system_version=version, indicator=item.indicator, region=item.region,
+            period=item.period, value=_demo_value(item.indicator, item.region.code), source=source,
+            department=lead, reporting_round=reporting_round)
+        filled += 1
+        if own:
+            drafts.append(observation)
+    # The department account's values went through the review flow: most approved, one sent back.
+    for index, observation in enumerate(drafts):
+        observation = observation_submit(actor=reporter, observation=observation)
+        if index == 0:
+            observation_return(actor=office, observation=observation, comment="数值与上季度差异较大，请核实并补充佐证材料。")
+        elif index % 3:
+            observation_approve(actor=office, observation=observation)
+    late_names = "、".join(Department.objects.filter(code__in=LATE_DEPARTMENTS).values_list("name", flat=True))
+    progress(f"填报：{filled} 项已报（其中 {len(drafts)} 项由部门账号提交、营商办审核），"
+             f"{late} 项逾期未报（{late_names}）")

@@ -176,6 +176,7 @@ def test_steps_belong_to_existing_cases_and_run_in_office_hours_on_working_days(
         mine = steps.filter(pc.equal(pc.field("process"), process))
         ids = tables[process].column("record_id")
         assert pc.all(pc.is_in(mine.column("record_id"), ids)).as_py() in (True, None), process
+    assert pc.sum(pc.equal(steps.column("region_code"), UNKNOWN_REGION)).as_py() == 0  # steps keep the real region
     good = steps.filter(pc.invert(pa.array(_violations("process_steps", steps))))
     for field in ("started_at", "finished_at"):
         stamps = good.column(field).drop_null().to_numpy(zero_copy_only=False)
@@ -216,3 +217,45 @@ def test_demo_months_are_the_36_months_before_the_current_one():
     months = demo_months(today=dt.date(2026, 11, 23))
     assert len(months) == 36 and months[0] == "2023-11" and months[-1] == "2026-10"
     assert demo_months(today=dt.date(2026, 1, 5), count=2) == ["2025-11", "2025-12"]
+
+
+@pytest.mark.django_db
+def test_the_demo_collection_lands_records_computes_metrics_and_leaves_departments_late(lake):
+    from bizenv.core.models import AuditLog
+    from bizenv.datasets.demo_records import demo_collection_build
+    from bizenv.datasets.models import BatchStatus, QuarantinedRecord, RecordBatch
+    from bizenv.observations.models import Observation, ObservationStatus, ReportingRound
+    from bizenv.observations.selectors import round_completeness
+    from bizenv.organisations.demo import build_demo
+
+    build_demo(progress=lambda m: None)
+    today = dt.date(2026, 11, 23)
+    counts = demo_collection_build(scale="small", progress=lambda m: None, today=today)
+
+    batches = RecordBatch.objects.filter(filename__startswith="demo:", status=BatchStatus.COMMITTED)
+    assert sorted(batches.values_list("dataset", flat=True)) == sorted(DATASETS)
+    landed = sum(b.rows_accepted for b in batches)
+    assert counts["原始记录"] == landed > 150_000
+    assert 0.0005 < QuarantinedRecord.objects.count() / landed < 0.002
+
+    time = Observation.objects.filter(indicator__code="starting_business.time.establishment", source="metric")
+    worse = {o.period: o.value for o in time.filter(region__code=WORSENING)}
+    assert len(worse) == 36
+    periods = sorted(worse)
+    assert np.mean([worse[p] for p in periods[-6:]]) > 2 * np.mean([worse[p] for p in periods[:6]])
+    best = [o.value for o in time.filter(region__code=BEST)]
+    assert np.mean(best) < 1.0
+
+    reporting_round = ReportingRound.objects.get()
+    assert reporting_round.period == "2026-09" and reporting_round.deadline < today
+    done = round_completeness(user=None, reporting_round=reporting_round, today=today)
+    assert done.is_overdue and done.missing
+    late = {t.key for t in done.by_department if t.done == 0}
+    assert {"housing", "customs"} <= late and "samr" not in late
+    reported = Observation.objects.filter(reporting_round=reporting_round)
+    assert {ObservationStatus.APPROVED, ObservationStatus.SUBMITTED, ObservationStatus.RETURNED} <= set(
+        reported.values_list("status", flat=True))
+
+    entries = AuditLog.objects.count()
+    assert demo_collection_build(scale="small", progress=lambda m: None, today=today) == counts
+    assert AuditLog.objects.count() == entries
