@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "bizenv.analysis"
+    label = "analysis"
+    verbose_name = "对比分析与自查自评"
