@@ -43,6 +43,7 @@ def request_validation_error(request, exc: NinjaValidationError):
 
 
 def _mount() -> None:
+    from bizenv.analysis.api import router as analysis_router
     from bizenv.core.api import router as core_router
     from bizenv.datasets.api import router as datasets_router
     from bizenv.indicators.api import router as indicators_router
@@ -54,6 +55,7 @@ def _mount() -> None:
     api.add_router("/indicators/", indicators_router)
     api.add_router("/datasets/", datasets_router)
     api.add_router("/observations/", observations_router)
+    api.add_router("/analysis/", analysis_router)
 
 
 _mount()
