@@ -46,6 +46,7 @@ def _mount() -> None:
     from bizenv.analysis.api import router as analysis_router
     from bizenv.core.api import router as core_router
     from bizenv.datasets.api import router as datasets_router
+    from bizenv.evaluation.api import router as evaluation_router
     from bizenv.indicators.api import router as indicators_router
     from bizenv.observations.api import router as observations_router
     from bizenv.organisations.api import router as organisations_router
@@ -55,6 +56,7 @@ def _mount() -> None:
     api.add_router("/indicators/", indicators_router)
     api.add_router("/datasets/", datasets_router)
     api.add_router("/observations/", observations_router)
+    api.add_router("/evaluation/", evaluation_router)
     api.add_router("/analysis/", analysis_router)
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "bizenv.indicators",
     "bizenv.datasets",
     "bizenv.observations",
+    "bizenv.evaluation",
     "bizenv.analysis",
     "bizenv.dashboards",
 ]

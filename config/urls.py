@@ -11,5 +11,6 @@ urlpatterns = [
     path("data/metrics/", include(metric_urls.metrics_patterns)),
     path("data/calendar/", include(metric_urls.calendar_patterns)),
     path("data/", include("bizenv.datasets.urls")),
+    path("evaluation/", include("bizenv.evaluation.urls")),
     path("", include("bizenv.core.urls")),
 ]

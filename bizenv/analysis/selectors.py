@@ -36,7 +36,7 @@ LEVEL_GROUPS = {
 MAX_PERIODS = 240
 MAX_REGIONS = 500
 
-_compiled: dict[int, CompiledSystem] = {}
+_compiled: dict[tuple, CompiledSystem] = {}
 
 
 def analysis_version(*, system_code: str = "") -> SystemVersion:
@@ -50,15 +50,17 @@ def analysis_version(*, system_code: str = "") -> SystemVersion:
 
 def version_compiled(*, version: SystemVersion) -> CompiledSystem:
     """The version's tree compiled for scoring (published versions never change, so it is cached)."""
-    if version.pk not in _compiled or not version.is_published:
+    # Keyed by more than the id: ids can be reused (e.g. after a rolled-back test transaction).
+    key = (version.pk, version.system.code, version.version, version.published_at)
+    if key not in _compiled or not version.is_published:
         try:
             compiled = compile_system(version_spec(version=version))
         except ScoringError as exc:
             raise ApplicationError(f"指标体系 {version} 无法计分：{exc}") from None
         if not version.is_published:
             return compiled
-        _compiled[version.pk] = compiled
-    return _compiled[version.pk]
+        _compiled[key] = compiled
+    return _compiled[key]
 
 
 def periods_parse(texts: Sequence[str]) -> list[str]:

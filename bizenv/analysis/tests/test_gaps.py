@@ -50,3 +50,14 @@ def test_top_and_bad_arguments(cube):
         gap_decomposition(cube, region="A", period="2026-01", level=4)
     with pytest.raises(ApplicationError, match="frontier"):
         gap_decomposition(cube, region="A", period="2026-01", target="moon")
+
+
+def test_waterfall_climbs_from_the_composite_to_the_target(cube):
+    from bizenv.analysis.charts import gap_bar, gap_waterfall
+
+    report = gap_decomposition(cube, region="A", period="2026-01")
+    option = gap_waterfall(report)
+    bars = option["series"][1]["data"]
+    assert bars[0]["value"] == pytest.approx(55.0) and bars[-1]["value"] == pytest.approx(100.0)
+    assert option["series"][0]["data"][1:-1] == [pytest.approx(v) for v in (55.0, 75.0, 87.5, 97.5)]
+    assert gap_bar(report, top=2)["yAxis"]["data"] == ["开办时间", "办电时间"]  # largest at the top

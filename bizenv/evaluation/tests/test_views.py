@@ -1,0 +1,116 @@
+"""评价与红黑榜 pages and API: who sees what, the office's create/review/publish flow, downloads, traces."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from bizenv.evaluation import services
+from bizenv.evaluation.models import EvaluationRun, RedBlackList
+
+
+@pytest.fixture
+def client_for(db):
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def run(version, filled, office):
+    return services.evaluation_run_create(actor=office, system_version=version, period="2026-03")
+
+
+@pytest.fixture
+def release(run, office, office2):
+    draft = services.red_black_list_create(actor=office, run=run, rules={"mode": "top_n", "red": 1, "black": 1,
+                                                                          "scopes": "total"})
+    return services.red_black_list_publish(actor=office2, release=services.red_black_list_review(
+        actor=office2, release=draft))
+
+
+@pytest.mark.parametrize("who", ["leader", "county_user", "dept_user", "office"])
+def test_business_users_see_runs_ranking_and_published_releases(who, request, run, release, client_for):
+    client = client_for(request.getfixturevalue(who))
+    page = client.get("/evaluation/").content.decode()
+    assert "2026-03 综合排名" in page and "东湖县" in page and "chart-composite" in page
+    assert "东湖县" in client.get(f"/evaluation/runs/{run.pk}/?node=starting").content.decode()
+    detail = client.get(f"/evaluation/releases/{release.pk}/").content.decode()
+    assert "红榜" in detail and "北岭县" in detail
+    assert client.get(f"/evaluation/releases/{release.pk}/bulletin.xlsx").status_code == 200
+    assert client.get(f"/api/v1/evaluation/runs/{run.pk}").json()["results"]
+    assert client.get(f"/api/v1/evaluation/releases/{release.pk}").json()["entries"]
+
+
+@pytest.mark.parametrize("url", ["/evaluation/", "/evaluation/releases/", "/evaluation/runs/{run}/"])
+def test_administrators_get_403(url, run, sysadmin, client_for):
+    assert client_for(sysadmin).get(url.format(run=run.pk)).status_code == 403
+    assert client_for(sysadmin).get("/api/v1/evaluation/runs").status_code == 403
+
+
+def test_office_runs_an_evaluation_and_drafts_reviews_publishes(version, filled, office, office2, client_for):
+    boss = client_for(office)
+    response = boss.post("/evaluation/?system=EVAL-TEST", {"period": "2026-03"})
+    run = EvaluationRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/evaluation/runs/{run.pk}/"
+    assert "生成红黑榜" in boss.get(response["Location"]).content.decode()
+    response = boss.post(f"/evaluation/releases/new/{run.pk}/", {
+        "mode": "top_n", "scopes": "total_and_level1", "red": "1", "black": "1", "title": "", "note": "",
+        "save_default": "on"})
+    release = RedBlackList.objects.get()
+    assert response.status_code == 302 and release.status == "draft"
+    assert run.system_version.system.release_rule.rules["red"] == 1
+    refused = boss.post(f"/evaluation/releases/{release.pk}/review/", follow=True).content.decode()
+    assert "审核人不能是红黑榜的创建人" in refused
+    other = client_for(office2)
+    other.post(f"/evaluation/releases/{release.pk}/review/")
+    other.post(f"/evaluation/releases/{release.pk}/publish/")
+    release.refresh_from_db()
+    assert release.status == "published"
+    page = other.get(f"/evaluation/releases/{release.pk}/recompute/").content.decode()
+    assert "完全一致" in page
+    word = other.get(f"/evaluation/releases/{release.pk}/bulletin.docx")
+    assert word.status_code == 200 and word["Content-Type"].endswith("wordprocessingml.document")
+
+
+def test_viewers_cannot_run_create_or_publish(run, release, leader, county_user, client_for):
+    for user in (leader, county_user):
+        client = client_for(user)
+        assert client.post("/evaluation/", {"period": "2026-03"}).status_code == 403
+        assert client.get(f"/evaluation/releases/new/{run.pk}/").status_code == 403
+        assert client.post(f"/evaluation/releases/{release.pk}/publish/").status_code == 403
+        assert client.post("/api/v1/evaluation/runs", {"period": "2026-03"},
+                           content_type="application/json").status_code == 403
+
+
+def test_drafts_are_hidden_from_viewers(run, office, leader, client_for):
+    draft = services.red_black_list_create(actor=office, run=run)
+    assert client_for(leader).get(f"/evaluation/releases/{draft.pk}/").status_code == 404
+    assert client_for(leader).get("/api/v1/evaluation/releases").json() == []
+    assert client_for(office).get(f"/evaluation/releases/{draft.pk}/").status_code == 200
+
+
+def test_trace_page_and_api_are_region_scoped(run, counties, county_user, client_for):
+    client = client_for(county_user)
+    own = client.get(f"/evaluation/runs/{run.pk}/trace/990101/starting/").content.decode()
+    assert "开办企业时间" in own and "评价时的值" in own
+    assert client.get(f"/evaluation/runs/{run.pk}/trace/990102/starting/").status_code == 403
+    body = client.get(f"/api/v1/evaluation/runs/{run.pk}/trace?region=990101&indicator=TOTAL").json()
+    assert len(body["leaves"]) == 4 and body["fingerprint"] == run.fingerprint
+    assert client.get(f"/api/v1/evaluation/runs/{run.pk}/trace?region=990102").status_code == 403
+
+
+def test_api_office_creates_and_publishes(version, filled, office, office2, client_for):
+    boss = client_for(office)
+    created = boss.post("/api/v1/evaluation/runs", {"system": "EVAL-TEST", "period": "2026-03"},
+                        content_type="application/json")
+    assert created.status_code == 201
+    release = boss.post("/api/v1/evaluation/releases", {"run": created.json()["id"]},
+                        content_type="application/json").json()
+    other = client_for(office2)
+    assert other.post(f"/api/v1/evaluation/releases/{release['id']}/review").json()["status"] == "reviewed"
+    assert other.post(f"/api/v1/evaluation/releases/{release['id']}/publish").json()["status"] == "published"
+    assert other.get(f"/api/v1/evaluation/releases/{release['id']}/recompute").json()["identical"] is True

@@ -1,0 +1,27 @@
+"""红黑榜 release status machine: draft → reviewed → published; a reviewed release may go back to draft."""
+
+from __future__ import annotations
+
+from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.evaluation.models import RedBlackList, ReleaseStatus
+
+S = ReleaseStatus
+
+RELEASE_TRANSITIONS: dict[ReleaseStatus, frozenset[ReleaseStatus]] = {
+    S.DRAFT: frozenset({S.REVIEWED}),
+    S.REVIEWED: frozenset({S.PUBLISHED, S.DRAFT}),
+    S.PUBLISHED: frozenset(),
+}
+
+
+def release_transition_check(release: RedBlackList, target: ReleaseStatus) -> None:
+    """Raise unless the release may move from its status to `target`; a published release never changes."""
+    current = ReleaseStatus(release.status)
+    if current == S.PUBLISHED:
+        raise ApplicationError(f"“{release.title}”已发布，已发布的红黑榜不能再变更。",
+                               code=ErrorCode.PUBLISHED_IMMUTABLE)
+    if target not in RELEASE_TRANSITIONS[current]:
+        raise ApplicationError(
+            f"“{release.title}”当前为“{current.label}”，不能变为“{ReleaseStatus(target).label}”。",
+            code=ErrorCode.INVALID_TRANSITION,
+        )
