@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_indicators(sub, setup=_setup_django)
     from bizenv.evaluation.commands import register as register_evaluation
     register_evaluation(sub, setup=_setup_django)
+    from bizenv.evaluation.run_commands import register as register_evaluation_runs
+    register_evaluation_runs(sub, setup=_setup_django)
     from bizenv.datasets.commands import register as register_datasets
     register_datasets(sub, setup=_setup_django)
     from bizenv.observations.commands import register as register_observations

@@ -124,3 +124,21 @@ def test_county_user_traces_only_its_own_region(version, filled, office, countie
     assert selectors.score_trace(user=county_user, run=run, region=counties[0], indicator="TOTAL").score
     with pytest.raises(PermissionDenied):
         selectors.score_trace(user=county_user, run=run, region=counties[1], indicator="TOTAL")
+
+
+def test_cli_evaluates_every_period_and_recomputes_a_release(version, ind, counties, office, office2, capsys):
+    from bizenv.cli import main
+    from bizenv.evaluation.models import RedBlackList
+
+    fill(version, ind, counties, "2026-01")
+    fill(version, ind, counties, "2026-02", seed=2)
+    assert main(["evaluation", "run", "--system", "EVAL-TEST"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-01：评价计算" in out and "2026-02：评价计算" in out and EvaluationRun.objects.count() == 2
+    assert main(["evaluation", "run", "--system", "EVAL-TEST", "--period", "2026-02"]) == 0
+    assert EvaluationRun.objects.count() == 2
+    release = services.red_black_list_create(actor=office, run=EvaluationRun.objects.get(period="2026-02"))
+    assert main(["releases", "recompute", str(release.pk)]) == 0
+    assert "完全一致" in capsys.readouterr().out
+    RedBlackList.objects.filter(pk=release.pk).update(entries=[])
+    assert main(["releases", "recompute", str(release.pk)]) == 1
