@@ -14,7 +14,10 @@ def navigation(request):
 
         topics = topic_list()
     return {
-        "nav_sections": [s for s in SECTIONS if s.permission in perms],
+        "nav_sections": [
+            {"section": s, "links": [link for link in s.links if link.permission in perms]}
+            for s in SECTIONS if s.permission in perms
+        ],
         "nav_topics": topics,
         "nav_perms": {p.name for p in perms},
         "nav_roles": sorted(r.label for r in user_roles(user)),

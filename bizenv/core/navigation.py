@@ -6,12 +6,20 @@ from bizenv.organisations.permissions import Permission
 
 
 @dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    permission: Permission
+
+
+@dataclass(frozen=True)
 class Section:
     slug: str
     label: str
     permission: Permission
     summary: str
     coming: str = ""
+    links: tuple[NavLink, ...] = ()
 
 
 SECTIONS: list[Section] = [
@@ -38,7 +46,13 @@ SECTIONS: list[Section] = [
             "随“研判”模块上线。"),
     Section("reporting", "数据填报", Permission.VIEW_DASHBOARD,
             "部门填报与审核、Excel 导入导出、数据对接与无感监测。",
-            "随“数据采集与无感监测”模块上线。"),
+            links=(
+                NavLink("填报与审核", "reporting:home", Permission.VIEW_DASHBOARD),
+                NavLink("数据对接", "datasets:overview", Permission.VIEW_RECORDS),
+                NavLink("数据批次与隔离", "datasets:batch_list", Permission.VIEW_RECORDS),
+                NavLink("原始办件数据规范", "datasets:schema", Permission.VIEW_RECORDS),
+                NavLink("指标口径与无感监测计算", "metrics:list", Permission.REVIEW_DATA),
+            )),
 ]
 
 SECTION_BY_SLUG = {s.slug: s for s in SECTIONS}

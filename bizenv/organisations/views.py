@@ -112,6 +112,16 @@ def admin_home(request):
                 "text": "新建账号、设置所属部门、按区域授予或撤销角色、停用账号。遵循三员分立。",
             }
         )
+    if Permission.MANAGE_USERS in perms:
+        cards.append(
+            {
+                "title": "工作日历",
+                "url": reverse("calendar:page"),
+                "stat": None,
+                "unit": "",
+                "text": "法定节假日与调休之外的工作日调整；维护 chinese-calendar 尚未覆盖年份的全年日历。",
+            }
+        )
     if Permission.MANAGE_SECURITY in perms:
         locked = sum(1 for a in selectors.access_attempt_list() if a.is_locked)
         cards.append(
