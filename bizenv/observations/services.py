@@ -406,22 +406,18 @@ def evidence_remove(*, actor, evidence: Evidence) -> None:
 
 
 def _workday_predicate():
-    """Working days: the admin overrides first, then the statutory calendar; uncovered years are noted."""
-    import chinese_calendar
+    """The platform's WorkCalendar; for a year nobody has entered yet, weekdays — and the year is noted."""
+    from bizenv.datasets.calendar import WorkCalendar
 
-    from bizenv.datasets.models import CalendarOverride
-
-    overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
+    calendar = WorkCalendar.load()
     guessed: set[int] = set()
 
     def is_workday(day: date) -> bool:
-        if day in overrides:
-            return overrides[day]
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            guessed.add(day.year)
-            return day.weekday() < 5
+        if day in calendar.overrides or calendar.covers(day.year):
+            return calendar.is_workday(day)
+        # A deadline must still be set; the rule text tells the office the year was not entered.
+        guessed.add(day.year)
+        return day.weekday() < 5
 
     return is_workday, guessed
 
