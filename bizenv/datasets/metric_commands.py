@@ -93,7 +93,7 @@ def cmd_metrics_run(args, *, setup) -> int:
 
 
 def register(subparsers, *, setup) -> None:
-    p = subparsers.add_parser("calendar", help="工作日历：按 seed 004 规则计算环节用时、查询某日是否工作日")
+    p = subparsers.add_parser("calendar", help="工作日历：按评价规则计算环节用时（最短 0.5 个工作日）、查询某日是否工作日")
     sub = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     s = sub.add_parser("duration", help="一个环节的用时（工作日）：当日办结 0.5，次一工作日办结 1，以此类推")
     s.add_argument("start", metavar="START", help="开始日期 YYYY-MM-DD（可带时间）")
