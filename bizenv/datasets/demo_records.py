@@ -943,17 +943,17 @@ def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None
         reporting_round_open,
     )
     from bizenv.organisations.models import Department, User
+    from bizenv.organisations.permissions import Permission, can
 
     version = active_version()
     if version is None:
         progress("尚无已发布的指标体系，未开启填报批次")
         return
     period = _round_period(months, today)
-    if ReportingRound.objects.filter(system_version=version, period=period).exists():
-        progress(f"{period} 填报批次已存在，跳过")
-        return
-    reporting_round = reporting_round_open(actor=None, system_version=version, period=period)
-    progress(f"开启填报批次“{reporting_round.name}”，截止 {reporting_round.deadline:%Y-%m-%d}")
+    reporting_round = ReportingRound.objects.filter(system_version=version, period=period).first()
+    if reporting_round is None:
+        reporting_round = reporting_round_open(actor=None, system_version=version, period=period)
+        progress(f"开启填报批次“{reporting_round.name}”，截止 {reporting_round.deadline:%Y-%m-%d}")
     reporter = User.objects.filter(username=DEPARTMENT_USER, department__isnull=False).first()
     office = User.objects.filter(username=OFFICE_USER).first()
     filled = late = 0
@@ -963,7 +963,10 @@ def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None
         if lead is None or lead.code in LATE_DEPARTMENTS:
             late += 1
             continue
-        own = reporter is not None and lead.pk == reporter.department_id
+        if item.observation is not None:  # entered by an earlier run (or by hand): leave it as it is
+            continue
+        own = (reporter is not None and lead.pk == reporter.department_id
+               and can(reporter, Permission.REPORT_DATA, item.region))
         source = item.indicator.source_kind if item.indicator.source_kind in ObservationSource.values else "report"
         observation, _ = observation_upsert(
             actor=reporter if own else None, system_version=version, indicator=item.indicator, region=item.region,
@@ -980,5 +983,8 @@ def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None
         elif index % 3:
             observation_approve(actor=office, observation=observation)
     late_names = "、".join(Department.objects.filter(code__in=LATE_DEPARTMENTS).values_list("name", flat=True))
-    progress(f"填报：{filled} 项已报（其中 {len(drafts)} 项由部门账号提交、营商办审核），"
-             f"{late} 项逾期未报（{late_names}）")
+    if filled:
+        progress(f"填报：{filled} 项已报（其中 {len(drafts)} 项由部门账号提交、营商办审核），"
+                 f"{late} 项逾期未报（{late_names}）")
+    else:
+        progress(f"{reporting_round.name}已有填报数据，跳过")
