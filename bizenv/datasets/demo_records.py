@@ -232,6 +232,15 @@ def demo_months(*, today: dt.date | None = None, count: int = 36) -> list[str]:
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
+def demo_window(*, today: dt.date | None = None) -> list[str]:
+    """The demo's 36 months: up to the last full month, or to the last December chinese-calendar covers."""
+    today = today or dt.date.today()
+    year = today.year
+    while year > 2004 and not _covered(year):
+        year -= 1
+    return demo_months(today=min(today, dt.date(year + 1, 1, 1)))
+
+
 def conforming_schema(dataset: Dataset) -> pa.Schema:
     """The lake schema of a dataset with every field nullable (the generator's tables have this schema)."""
     return pa.schema([f.with_nullable(True) for f in arrow_schema(dataset)])
@@ -846,7 +855,9 @@ def demo_collection_build(*, scale: str = "small", progress=print, today: dt.dat
     from bizenv.observations.selectors import reporting_regions
 
     today = today or dt.date.today()
-    months = demo_months(today=today)
+    months = demo_window(today=today)
+    if months != demo_months(today=today):
+        progress(f"chinese-calendar 尚无 {months[-1][:4]} 年以后的节假日安排，示范数据截至 {months[-1]}")
     regions = list(reporting_regions())
     _demo_records_ingest(regions=regions, months=months, scale=scale, progress=progress, today=today)
 

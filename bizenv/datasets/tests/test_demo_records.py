@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pytest
 
 from bizenv.datasets.catalog import DATASETS, PROCESSES, FieldType
-from bizenv.datasets.demo_records import UNKNOWN_REGION, conforming_schema, demo_months, generate
+from bizenv.datasets.demo_records import UNKNOWN_REGION, conforming_schema, demo_months, demo_window, generate
 from bizenv.datasets.lake import arrow_schema
 from bizenv.organisations.demo import CITY_CHILDREN
 
@@ -217,6 +217,13 @@ def test_demo_months_are_the_36_months_before_the_current_one():
     months = demo_months(today=dt.date(2026, 11, 23))
     assert len(months) == 36 and months[0] == "2023-11" and months[-1] == "2026-10"
     assert demo_months(today=dt.date(2026, 1, 5), count=2) == ["2025-11", "2025-12"]
+
+
+def test_the_demo_window_stops_where_the_calendar_does():
+    assert demo_window(today=dt.date(2026, 11, 23)) == demo_months(today=dt.date(2026, 11, 23))
+    months = demo_window(today=dt.date(2027, 3, 1))  # chinese-calendar 1.11 ends with 2026
+    assert months[-1] == "2026-12" and len(months) == 36
+    generate(regions=REGIONS[:2], months=months[-2:], as_of=dt.date(2027, 3, 1))  # no year it cannot count
 
 
 @pytest.mark.django_db
