@@ -46,12 +46,13 @@ def cmd_demo(args) -> int:
     _setup_django()
     from django.conf import settings
 
-    from bizenv.organisations.demo import DEMO_PASSWORD, build_demo
+    from bizenv.demo import demo_build
+    from bizenv.organisations.demo import DEMO_PASSWORD
 
     print(f"数据目录：{settings.DATA_DIR}", flush=True)
     print(f"数据库：{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}", flush=True)
     _migrate()
-    summary = build_demo(scale=args.scale, progress=lambda msg: print(f"  · {msg}", flush=True))
+    summary = demo_build(scale=args.scale, progress=lambda msg: print(f"  · {msg}", flush=True))
     print("示范数据已就绪：" + "，".join(f"{k} {v}" for k, v in summary.counts.items()), flush=True)
     print(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
     for username, label in summary.accounts:

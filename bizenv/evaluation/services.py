@@ -239,13 +239,13 @@ def demo_evaluations_build(*, progress: Callable[[str], object] = print,
     version = active_version(system_code=system_code or DEFAULT_SYSTEM_CODE)
     if version is None:
         progress("没有已发布的默认指标体系，跳过评价")
-        return {"runs": 0, "releases": 0}
+        return {"评价计算": 0, "红黑榜": 0}
     periods = [p for p in selectors.evaluation_periods(system_version=version)
                if Period.parse(p).kind == "month"]
     runs = [evaluation_run_create(actor=None, system_version=version, period=p) for p in periods]
     progress(f"评价计算：{len(runs)} 个月")
     if not runs:
-        return {"runs": 0, "releases": 0}
+        return {"评价计算": 0, "红黑榜": 0}
     latest = runs[-1]
     release = RedBlackList.objects.filter(run=latest).order_by("-id").first()
     if release is None:
@@ -255,4 +255,4 @@ def demo_evaluations_build(*, progress: Callable[[str], object] = print,
     if release.status == S.REVIEWED:
         release = red_black_list_publish(actor=None, release=release)
     progress(f"红黑榜：已发布“{release.title}”")
-    return {"runs": len(runs), "releases": 1}
+    return {"评价计算": len(runs), "红黑榜": 1}

@@ -163,7 +163,7 @@ def test_demo_evaluates_every_month_and_publishes_the_latest_idempotently(versio
         fill(version, ind, counties, f"2026-0{month}", seed=month)
     said = []
     result = services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST")
-    assert result == {"runs": 3, "releases": 1} and said
+    assert result == {"评价计算": 3, "红黑榜": 1} and said
     latest = RedBlackList.objects.get()
     assert latest.period == "2026-03" and latest.status == "published"
     assert services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST") == result
