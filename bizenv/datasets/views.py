@@ -253,6 +253,9 @@ def records(request, dataset: str):
     ds = _dataset_or_404(dataset)
     codes = selectors.visible_region_codes(request.user)
     region_code = request.GET.get("region", "")
+    if region_code and region_code not in codes:
+        return render(request, "core/forbidden.html",
+                      {"message": f"区域 {region_code} 不在您的授权范围内，不能查看其原始记录。"}, status=403)
     month = request.GET.get("month", "")
     search = request.GET.get("q", "").strip()[:50]
     try:
