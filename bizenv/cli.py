@@ -21,6 +21,17 @@ def _migrate(verbose: bool = False) -> None:
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
 
 
+def input_file(name: str):
+    """The file a command reads, or None after saying in Chinese that it does not exist."""
+    from pathlib import Path
+
+    path = Path(name)
+    if not path.is_file():
+        print(f"文件不存在：{path}", file=sys.stderr)
+        return None
+    return path
+
+
 def cmd_serve(args) -> int:
     _setup_django()
     _migrate()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 _IMPORT_SUBPARSERS: dict[int, argparse._SubParsersAction] = {}
 
@@ -53,12 +52,12 @@ def cmd_import_records(args, *, setup) -> int:
     from bizenv.cli import _migrate
 
     _migrate()
+    from bizenv.cli import input_file
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets import services
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
+    path = input_file(args.file)
+    if path is None:
         return 2
     try:
         batch = services.records_file_ingest(actor=None, dataset=args.dataset, content=path.read_bytes(),

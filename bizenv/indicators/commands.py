@@ -32,11 +32,11 @@ def cmd_list(args, *, setup) -> int:
 
 def cmd_validate(args, *, setup) -> int:
     setup()
+    from bizenv.cli import input_file
     from bizenv.indicators import selectors
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
+    path = input_file(args.file)
+    if path is None:
         return 2
     spec, problems = selectors.file_problems(content=path.read_bytes(), filename=path.name)
     if problems or spec is None:
@@ -54,12 +54,12 @@ def cmd_import(args, *, setup) -> int:
     from bizenv.cli import _migrate
 
     _migrate()
+    from bizenv.cli import input_file
     from bizenv.core.errors import ApplicationError
     from bizenv.indicators import services
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
+    path = input_file(args.file)
+    if path is None:
         return 2
     try:
         outcome = services.indicator_system_import(

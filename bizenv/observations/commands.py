@@ -51,12 +51,12 @@ def cmd_import(args, *, setup) -> int:
     from bizenv.cli import _migrate
 
     _migrate()
+    from bizenv.cli import input_file
     from bizenv.core.errors import ApplicationError
     from bizenv.observations import services
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
+    path = input_file(args.file)
+    if path is None:
         return 2
     batch = services.observation_import_preview(actor=None, filename=path.name, content=path.read_bytes())
     if batch.fatal_error:
