@@ -44,3 +44,45 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ApplicationError("审计日志只能追加，不能删除。", code=ErrorCode.AUDIT_APPEND_ONLY)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """One piece of long work run by the background worker, with its progress for the page that waits on it."""
+
+    kind = models.CharField("任务类型", max_length=60, db_index=True)
+    title = models.CharField("任务", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    message = models.CharField("当前步骤", max_length=500, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    result = models.JSONField("结果", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+    for_office = models.BooleanField("营商办可见", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    related_type = models.CharField("关联对象类型", max_length=100, blank=True)
+    related_id = models.CharField("关联对象标识", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title or self.kind}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("audit/verify/", views.audit_chain_verify, name="audit_verify"),
 ]

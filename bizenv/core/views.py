@@ -1,4 +1,5 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -9,8 +10,9 @@ from django.views.decorators.http import require_POST
 from bizenv.core.audit import audit_verify
 from bizenv.core.decorators import permission_required
 from bizenv.core.forms import ACTION_LABELS, AuditFilterForm
+from bizenv.core.jobs import job_result_url
 from bizenv.core.navigation import SECTION_BY_SLUG
-from bizenv.core.selectors import audit_actions, audit_log_list
+from bizenv.core.selectors import audit_actions, audit_log_list, job_get, job_waiting_for_worker
 from bizenv.organisations.permissions import Permission, has_permission
 
 
@@ -86,3 +88,21 @@ def audit_log(request):
 @permission_required(Permission.VIEW_AUDIT)
 def audit_chain_verify(request):
     return _audit_page(request, report=audit_verify())
+
+
+def _job_or_404(request, pk: int):
+    job = job_get(pk=pk, user=request.user)
+    if job is None:
+        raise Http404("没有这个后台任务，或您无权查看")
+    return job
+
+
+@login_required
+def job_detail(request, pk: int):
+    """A job's progress page; the htmx poll asks for the status partial alone every second until it ends."""
+    job = _job_or_404(request, pk)
+    context = {"job": job, "no_worker": job_waiting_for_worker(job), "result_url": job_result_url(job),
+               "page_title": job.title or "后台任务"}
+    if request.htmx:
+        return render(request, "core/_job_status.html", context)
+    return render(request, "core/job_detail.html", context)

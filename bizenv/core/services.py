@@ -1,0 +1,71 @@
+"""Writes of background jobs (后台任务): create, report progress, finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from bizenv.core.audit import _jsonable, audit_record
+from bizenv.core.models import Job, JobStatus
+
+
+def job_create(*, actor, kind: str, title: str = "", params: dict | None = None, for_office: bool = False,
+               related_type: str = "", related_id: str = "") -> Job:
+    """A queued job; the caller enqueues its task with transaction.on_commit."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind, title=title[:200], params=_jsonable(params or {}), for_office=for_office,
+            created_by=actor if getattr(actor, "pk", None) else None, message="排队等待后台任务进程……",
+            related_type=related_type, related_id=str(related_id),
+        )
+        audit_record(actor=actor, action="job.create", obj=job, new={"kind": kind, "title": job.title,
+                                                                     "params": job.params})
+    return job
+
+
+def job_start(*, job_id: int) -> Job | None:
+    """Mark a queued (or interrupted) job running; None when it has already finished (a rerun does nothing)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_finished:
+            return None
+        job.status = JobStatus.RUNNING
+        job.started_at = timezone.now()
+        job.message = "开始执行……"
+        job.save(update_fields=["status", "started_at", "message"])
+    return job
+
+
+def job_progress(*, job_id: int, percent: int, message: str) -> None:
+    """Record how far a running job is; its own short transaction, so call it outside the work's atomic block."""
+    percent = max(0, min(100, int(percent)))
+    with transaction.atomic():
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=percent, message=message[:500])
+
+
+def job_reporter(job_id: int) -> Callable[[int, str], None]:
+    """A `progress(percent, message)` callback for services that report their steps."""
+    return lambda percent, message: job_progress(job_id=job_id, percent=percent, message=message)
+
+
+def job_finish(*, job_id: int, result: Any = None, error: str = "", message: str = "",
+               related_type: str = "", related_id: str = "") -> Job:
+    """End a job: succeeded with its result, or failed with a Chinese error; audited."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        job.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+        job.finished_at = timezone.now()
+        job.error = error
+        job.result = _jsonable(result) if result is not None else None
+        if not error:
+            job.progress = 100
+        job.message = (message or ("失败：" + error.splitlines()[0] if error else "已完成"))[:500]
+        if related_type:
+            job.related_type, job.related_id = related_type, str(related_id)
+        job.save()
+        audit_record(actor=job.created_by, action="job.fail" if error else "job.succeed", obj=job,
+                     new={"status": job.status, "result": job.result, "error": error[:2000]})
+    return job
