@@ -55,13 +55,12 @@ def metric_definition_list(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                outcome = services.metric_run(actor=request.user, engine=form.cleaned_data["engine"],
-                                              periods=form.cleaned_data["periods"] or None)
+                job = services.metric_run_enqueue(actor=request.user, engine=form.cleaned_data["engine"],
+                                                  periods=form.cleaned_data["periods"] or None)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, str(outcome))
-                return redirect("metrics:list")
+                return redirect("core:job_detail", pk=job.pk)
     definitions = (MetricDefinition.objects.filter(is_active=True).annotate(observation_count=Count("observations"))
                    .order_by("code"))
     versions = dict(MetricDefinition.objects.values("code").annotate(n=Count("id")).values_list("code", "n"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -31,6 +33,7 @@ from bizenv.datasets.validation import RowProblem, validate_records
 from bizenv.organisations.permissions import Permission, require
 
 MAX_PUSH_RECORDS = 50_000
+Progress = Callable[[int, str], object]
 TOKEN_PREFIX = "bzs_"
 
 
@@ -94,8 +97,12 @@ def _replay(source, idempotency_key: str, digest: str) -> RecordBatch | None:
 def records_ingest(*, actor, dataset: Dataset | str, rows_or_table: pa.Table | list, source: SourceSystem | None = None,
                    filename: str = "", idempotency_key: str = "", dry_run: bool = False,
                    known_region_codes: set[str] | None = None, source_cursor: dict | None = None,
-                   content_sha256: str = "") -> RecordBatch:
-    """Validate raw records, quarantine the bad ones and land the good ones in the lake as one batch."""
+                   content_sha256: str = "", progress: Progress | None = None) -> RecordBatch:
+    """Validate raw records, quarantine the bad ones and land the good ones in the lake as one batch.
+
+    `progress(percent, message)` is told of each step (validating, writing); it is called outside any
+    transaction this function opens.
+    """
     _check_actor(actor)
     ds = _dataset(dataset)
     _check_source(source, ds)
@@ -107,24 +114,31 @@ def records_ingest(*, actor, dataset: Dataset | str, rows_or_table: pa.Table | l
         raise ApplicationError("记录应为记录数组或数据表。")
     return _ingest(actor=actor, ds=ds, rows=rows, source=source, filename=filename,
                    idempotency_key=idempotency_key, dry_run=dry_run, known_region_codes=known_region_codes,
-                   source_cursor=source_cursor, digest=content_sha256 or _rows_digest(rows))
+                   source_cursor=source_cursor, digest=content_sha256 or _rows_digest(rows), progress=progress)
 
 
 def records_file_ingest(*, actor, dataset: Dataset | str, content: bytes, filename: str,
                         source: SourceSystem | None = None, idempotency_key: str = "", dry_run: bool = False,
-                        known_region_codes: set[str] | None = None) -> RecordBatch:
+                        known_region_codes: set[str] | None = None, progress: Progress | None = None) -> RecordBatch:
     """Read a CSV/XLSX/Parquet/JSON file of raw records and ingest it (see `records_ingest`)."""
     _check_actor(actor)
     ds = _dataset(dataset)
     _check_source(source, ds)
+    say = progress or _silent
+    say(5, f"读取文件 {filename}……")
     rows = read_records(content, filename)
     return _ingest(actor=actor, ds=ds, rows=rows, source=source, filename=filename,
                    idempotency_key=idempotency_key, dry_run=dry_run, known_region_codes=known_region_codes,
-                   source_cursor=None, digest=hashlib.sha256(content).hexdigest())
+                   source_cursor=None, digest=hashlib.sha256(content).hexdigest(), progress=progress)
+
+
+def _silent(_percent: int, _message: str) -> None:
+    return None
 
 
 def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idempotency_key: str, dry_run: bool,
-            known_region_codes, source_cursor, digest: str) -> RecordBatch:
+            known_region_codes, source_cursor, digest: str, progress: Progress | None = None) -> RecordBatch:
+    say = progress or _silent
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > 200:
         raise ApplicationError("幂等键（Idempotency-Key）不能超过 200 个字符。")
@@ -135,6 +149,7 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
         return replay
     if known_region_codes is None:
         known_region_codes = selectors.known_region_codes()
+    say(20, f"校验 {len(rows)} 条记录……")
     outcome = validate_records(ds, rows, known_region_codes=known_region_codes)
     keys = [tuple(r[k] for k in ds.key) for _, r in outcome.accepted]
     in_lake = selectors.existing_keys(dataset=ds, keys=keys)
@@ -170,8 +185,11 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
             return replay
         raise
     written: list[dict] = []
+    say(60, f"校验完成：可入库 {batch.rows_accepted} 条，重复 {batch.rows_duplicate} 条，"
+            f"隔离 {batch.rows_quarantined} 条；写入数据湖……")
     try:
         written = lake_write_files(dataset=ds, table=records_table(ds, [r for _, r in accepted]), batch_id=batch.pk)
+        say(85, f"已写入 {len(written)} 个数据湖文件；登记批次与隔离记录……")
         with transaction.atomic():
             LakeFile.objects.bulk_create([
                 LakeFile(batch=batch, dataset=ds.code, month=f["month"], path=f["path"], rows=f["rows"],
@@ -381,3 +399,33 @@ def _after_commit_sync_schedules() -> None:
 
 def problem_lines(problems: list[RowProblem], limit: int = 20) -> list[str]:
     return [str(p) for p in problems[:limit]]
+
+
+def records_upload_enqueue(*, actor, dataset: Dataset | str, content: bytes, filename: str):
+    """Keep an uploaded file under BIZENV_DATA_DIR/uploads/ and queue its ingestion as a background job."""
+    from bizenv.core.services import job_create
+    from bizenv.datasets.tasks import upload_dir
+
+    _check_actor(actor)
+    ds = _dataset(dataset)
+    if not content:
+        raise ApplicationError("上传的文件是空的。")
+    directory = upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(8)}{Path(filename).suffix.lower()[:10]}"
+    partial = directory / (stored_name + ".part")
+    partial.write_bytes(content)
+    partial.replace(directory / stored_name)
+    with transaction.atomic():
+        job = job_create(actor=actor, kind="datasets.records_file_ingest", title=f"原始记录入库：{filename}"[:200],
+                         params={"dataset": ds.code, "filename": filename[:255], "stored_name": stored_name,
+                                 "size_bytes": len(content)}, for_office=True)
+        job_id = job.pk
+        transaction.on_commit(lambda: _enqueue_job("bizenv.datasets.tasks.records_file_ingest_job", job_id))
+    return job
+
+
+def _enqueue_job(func: str, job_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(func, job_id, task_name=f"后台任务 #{job_id}", group=func.rsplit(".", 1)[-1])

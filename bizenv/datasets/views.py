@@ -72,18 +72,16 @@ def upload(request):
     preview = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        dry_run = request.POST.get("action") != "commit"
         try:
-            batch = services.records_file_ingest(actor=request.user, dataset=form.cleaned_data["dataset"],
-                                                 content=upload.read(), filename=upload.name, dry_run=dry_run)
+            if request.POST.get("action") == "commit":
+                # Ingestion of a large file takes a while: it runs in the worker and the job page shows progress.
+                job = services.records_upload_enqueue(actor=request.user, dataset=form.cleaned_data["dataset"],
+                                                      content=upload.read(), filename=upload.name)
+                return redirect("core:job_detail", pk=job.pk)
+            preview = services.records_file_ingest(actor=request.user, dataset=form.cleaned_data["dataset"],
+                                                   content=upload.read(), filename=upload.name, dry_run=True)
         except ApplicationError as exc:
             errors = [exc.message, *exc.details]
-        else:
-            if not dry_run:
-                messages.success(request, f"批次 #{batch.pk} 已入库：入库 {batch.rows_accepted} 条，重复 "
-                                          f"{batch.rows_duplicate} 条，隔离 {batch.rows_quarantined} 条。")
-                return redirect("datasets:batch_detail", pk=batch.pk)
-            preview = batch
     context = {**NAV, "page_title": "上传原始记录", "form": form, "errors": errors, "preview": preview,
                "preview_problems": (preview.problems[:200] if preview else [])}
     return render(request, "datasets/upload.html", context)

@@ -31,6 +31,7 @@ class City:
 @pytest.fixture
 def lake(settings, tmp_path):
     settings.BIZENV_LAKE_DIR = tmp_path / "lake"
+    settings.BIZENV_UPLOAD_DIR = tmp_path / "uploads"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.BIZENV_LAKE_DIR
 

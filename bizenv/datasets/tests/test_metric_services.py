@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bizenv.core.errors import ApplicationError, PermissionDenied
-from bizenv.core.models import AuditLog
+from bizenv.core.models import AuditLog, Job, JobStatus
 from bizenv.datasets import metric_services as ms
 from bizenv.datasets.catalog import DATASETS
 from bizenv.datasets.lake import lake_write_files
@@ -23,6 +23,7 @@ from bizenv.datasets.models import (
     StepStatistic,
 )
 from bizenv.datasets.synthetic_records import generate
+from bizenv.datasets.tasks import metric_run_job
 from bizenv.datasets.tests.recordkit import EAST, NORTH
 from bizenv.indicators.tests.conftest import SYSTEMS_DIR, import_file, load_departments
 from bizenv.observations.models import Observation, ObservationRevision, ObservationSource
@@ -211,7 +212,12 @@ def test_metric_pages_for_the_office_only(records, town):
     ms.metric_definitions_load_shipped(actor=None)
     office = town.client("office")
     response = office.post("/data/metrics/", {"engine": "duckdb", "periods": "2025-02"})
-    assert response.status_code == 302
+    job = Job.objects.get(kind="datasets.metric_run")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    metric_run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (JobStatus.SUCCEEDED, 100)
+    assert "查看计算记录" in office.get(f"/jobs/{job.pk}/").content.decode()
     page = office.get("/data/metrics/").content.decode()
     assert "getting_water.time" in page and "计算记录" in page and "已完成" in page
     detail = office.get("/data/metrics/getting_water.time/").content.decode()

@@ -5,8 +5,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from bizenv.core.models import Job, JobStatus
 from bizenv.datasets import services
 from bizenv.datasets.models import BatchStatus, RecordBatch, SourceSystem
+from bizenv.datasets.tasks import records_file_ingest_job, upload_dir
 from bizenv.datasets.tests.recordkit import EAST, NORTH, push_source, registration
 
 HEADER = "record_id,region_code,kind,channel,applied_at,completed_at,cost\n"
@@ -18,6 +20,17 @@ CSV = (HEADER + "A1,990101,establishment,online,2024-03-01 09:00,2024-03-02 10:0
 def upload(client, action, content=CSV, name="开办.csv"):
     return client.post("/data/upload/", {"dataset": "business_registrations", "action": action,
                                          "file": SimpleUploadedFile(name, content)})
+
+
+def commit(client, **kwargs) -> RecordBatch:
+    """Upload for ingestion, run the queued job as the worker would, and return its batch."""
+    response = upload(client, "commit", **kwargs)
+    job = Job.objects.order_by("-id").first()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    records_file_ingest_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    return RecordBatch.objects.get(pk=job.result["batch_id"])
 
 
 def test_every_page_opens_for_the_office(town):
@@ -58,28 +71,31 @@ def test_preview_shows_counts_and_reasons_and_saves_nothing(town):
 def test_commit_lands_good_rows_and_the_batch_page_adds_up(town):
     client = town.client("office")
 
-    response = upload(client, "commit")
+    batch = commit(client)
 
-    batch = RecordBatch.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/data/batches/{batch.pk}/"
     assert (batch.rows_total, batch.rows_accepted, batch.rows_duplicate, batch.rows_quarantined) == (3, 1, 0, 2)
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(f"/data/batches/{batch.pk}/").content.decode()
     assert "已入库" in page and "completed_at" in page and "早于申请时间" in page
-    again = upload(client, "commit")
-    second = RecordBatch.objects.first()
-    assert again.status_code == 302 and (second.rows_accepted, second.rows_duplicate) == (0, 1)
+    second = commit(client)
+    assert second.pk != batch.pk and (second.rows_accepted, second.rows_duplicate) == (0, 1)
 
 
 def test_a_renamed_file_gives_a_chinese_error_and_saves_nothing(town):
-    response = upload(town.client("office"), "commit", content=CSV, name="开办.xlsx")
+    client = town.client("office")
+    response = upload(client, "commit", content=CSV, name="开办.xlsx")
+    job = Job.objects.get()
 
-    assert "不是有效的 Excel" in response.content.decode()
-    assert not RecordBatch.objects.exists()
+    records_file_ingest_job(job.pk)
+
+    job.refresh_from_db()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.FAILED and "不是有效的 Excel" in job.error
+    assert "不是有效的 Excel" in client.get(f"/jobs/{job.pk}/").content.decode()
+    assert not RecordBatch.objects.exists() and not list(upload_dir().iterdir())
 
 
 def test_quarantine_downloads_as_csv_and_xlsx(town):
-    upload(town.client("office"), "commit")
-    batch = RecordBatch.objects.get()
+    batch = commit(town.client("office"))
     client = town.client("office")
 
     text = client.get(f"/data/batches/{batch.pk}/quarantine.csv").content.decode("utf-8-sig")
