@@ -83,6 +83,27 @@ def metric_definition_save(*, actor, spec: MetricSpec | dict) -> tuple[MetricDef
     return definition, "created" if latest is None else "new_version"
 
 
+def metric_definition_edit(*, actor, code: str, text: str) -> tuple[MetricDefinition, str]:
+    """Save a definition edited as YAML on its page: same code, validated, a new version when it changed."""
+    import yaml
+
+    _require(actor, Permission.REVIEW_DATA)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        raise ApplicationError(f"口径定义{where}不是有效的 YAML，请检查缩进和冒号。") from None
+    if not isinstance(raw, dict):
+        raise ApplicationError("口径定义应为一个映射（每行“键: 值”），例如 code: getting_water.time。")
+    if str(raw.get("code") or "") != code:
+        raise ApplicationError(f"口径编码 code 应保持为“{code}”；另建口径请使用口径文件加载。",
+                               details=[f"code：“{raw.get('code') or '（空）'}”与当前口径“{code}”不一致"])
+    if not MetricDefinition.objects.filter(code=code).exists():
+        raise ApplicationError(f"没有口径“{code}”。", code=ErrorCode.NOT_FOUND)
+    return metric_definition_save(actor=actor, spec=metric_spec_parse(raw, where=code))
+
+
 def metric_definitions_load_shipped(*, actor, directory: Path = SHIPPED_DIR) -> LoadSummary:
     """Load every shipped definition file; idempotent, and a changed spec becomes a new version."""
     specs: list[MetricSpec] = []

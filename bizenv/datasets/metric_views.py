@@ -71,9 +71,31 @@ def metric_definition_list(request):
     }, status=400 if form.errors else 200)
 
 
+class DefinitionEditForm(forms.Form):
+    spec = forms.CharField(label="口径定义（YAML）", widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false",
+                                                                             "class": "code"}))
+
+
 @login_required
 @permission_required(Permission.REVIEW_DATA)
 def metric_definition_detail(request, code: str):
+    edit_form, edit_errors, status = None, [], 200
+    if request.method == "POST":
+        edit_form = DefinitionEditForm(request.POST)
+        if edit_form.is_valid():
+            try:
+                definition, outcome = services.metric_definition_edit(actor=request.user, code=code,
+                                                                      text=edit_form.cleaned_data["spec"])
+            except ApplicationError as exc:
+                edit_errors = [exc.message, *exc.details]
+            else:
+                if outcome == "unchanged":
+                    messages.info(request, "口径未改动，未生成新版本。")
+                else:
+                    messages.success(request, f"已保存为 v{definition.version}，原版本保留为历史版本。"
+                                              "重新计算后，指标值按新口径写入。")
+                return redirect("metrics:detail", code=code)
+        status = 400
     versions = list(MetricDefinition.objects.filter(code=code).select_related("created_by")
                     .annotate(observation_count=Count("observations")).order_by("-version"))
     if not versions:
@@ -87,10 +109,15 @@ def metric_definition_detail(request, code: str):
         described = exc.message
     spec_yaml = yaml.safe_dump(shown.spec, allow_unicode=True, sort_keys=False)
     runs = MetricRun.objects.filter(observations__metric_definition__code=code).distinct()[:20]
+    current = next((v for v in versions if v.is_active), versions[0])
+    if edit_form is None:
+        edit_form = DefinitionEditForm(initial={
+            "spec": yaml.safe_dump(current.spec, allow_unicode=True, sort_keys=False)})
     return render(request, "datasets/metrics_detail.html", {
         "versions": versions, "shown": shown, "described": described, "spec_yaml": spec_yaml, "runs": runs,
-        "status_labels": services.RUN_STATUS_LABELS,
-    })
+        "status_labels": services.RUN_STATUS_LABELS, "edit_form": edit_form, "edit_errors": edit_errors,
+        "current": current, "editing": bool(edit_errors or request.method == "POST"),
+    }, status=status)
 
 
 @login_required
