@@ -177,7 +177,7 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
     """
     from bizenv.indicators.models import Indicator
     from bizenv.indicators.selectors import active_version
-    from bizenv.observations.services import observation_upsert_from_metric
+    from bizenv.observations.services import MetricValue, observations_write_from_metric
     from bizenv.organisations.models import Region
 
     _require(actor, Permission.REVIEW_DATA)
@@ -227,35 +227,24 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
     regions = {r.code: r for r in Region.objects.all()}
     outcome = RunOutcome(run=run, reused=False)
     say(f"写入 {len(results)} 个计算结果……")
+    values = []
+    for result in results:
+        definition, spec = by_code[result.code]
+        indicator, region = indicators.get(spec.indicator), regions.get(result.region_code)
+        if indicator is None:
+            outcome.skipped.append(f"{result.code}：当前指标体系中没有指标 {spec.indicator}")
+            continue
+        if region is None:
+            outcome.skipped.append(f"{result.code}：未知的区域代码 {result.region_code}")
+            continue
+        values.append(MetricValue(definition=definition, indicator=indicator, region=region, period=result.period,
+                                  value=result.value, record_count=result.record_count))
     with transaction.atomic():
-        for result in results:
-            definition, spec = by_code[result.code]
-            indicator, region = indicators.get(spec.indicator), regions.get(result.region_code)
-            if indicator is None:
-                outcome.skipped.append(f"{result.code}：当前指标体系中没有指标 {spec.indicator}")
-                continue
-            if region is None:
-                outcome.skipped.append(f"{result.code}：未知的区域代码 {result.region_code}")
-                continue
-            try:
-                with transaction.atomic():
-                    _, what = observation_upsert_from_metric(
-                        run=run, definition=definition, system_version=version, indicator=indicator,
-                        region=region, period=result.period, value=result.value,
-                        record_count=result.record_count)
-            except ApplicationError as exc:
-                outcome.skipped.append(f"{result.code} {result.region_code} {result.period}：{exc.message}")
-                continue
-            setattr(outcome, what, getattr(outcome, what) + 1)
-        for row in steps:
-            region = regions.get(row.region_code)
-            if region is None:
-                continue
-            StepStatistic.objects.update_or_create(
-                process=row.process, region=region, period=row.period, step_no=row.step_no,
-                defaults={"step_name": row.step_name[:100], "cases": row.cases, "mean_days": row.mean_days,
-                          "p90_days": row.p90_days, "share_over_limit": row.share_over_limit, "metric_run": run})
-            outcome.step_rows += 1
+        written = observations_write_from_metric(run=run, system_version=version, values=values)
+        outcome.created, outcome.updated, outcome.unchanged = written.created, written.updated, written.unchanged
+        outcome.skipped.extend(f"{item.definition.code} {item.region.code} {item.period}：{message}"
+                               for item, message in written.skipped)
+        outcome.step_rows = _step_statistics_write(run=run, steps=steps, regions=regions)
         run.status = RunStatus.DONE
         run.records_read = records_read
         run.observations_written = outcome.created + outcome.updated
@@ -266,6 +255,36 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
                      new={"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
                           "skipped": len(outcome.skipped), "step_rows": outcome.step_rows})
     return outcome
+
+
+_STEP_FIELDS = ("step_name", "cases", "mean_days", "p90_days", "share_over_limit", "metric_run")
+
+
+def _step_statistics_write(*, run: MetricRun, steps, regions: dict) -> int:
+    """Create or replace the per-step statistics of the run's months in bulk; returns the rows written."""
+    periods = sorted({row.period for row in steps})
+    existing = {}
+    for start in range(0, len(periods), 200):
+        for stat in StepStatistic.objects.filter(period__in=periods[start:start + 200]):
+            existing[(stat.process, stat.region_id, stat.period, stat.step_no)] = stat
+    to_create, to_update = [], {}
+    for row in steps:
+        region = regions.get(row.region_code)
+        if region is None:
+            continue
+        key = (row.process, region.pk, row.period, row.step_no)
+        stat = existing.get(key)
+        if stat is None:
+            stat = existing[key] = StepStatistic(process=row.process, region=region, period=row.period,
+                                                 step_no=row.step_no)
+            to_create.append(stat)
+        elif stat.pk is not None:
+            to_update[stat.pk] = stat
+        stat.step_name, stat.cases, stat.mean_days = row.step_name[:100], row.cases, row.mean_days
+        stat.p90_days, stat.share_over_limit, stat.metric_run = row.p90_days, row.share_over_limit, run
+    StepStatistic.objects.bulk_create(to_create, batch_size=500)
+    StepStatistic.objects.bulk_update(list(to_update.values()), _STEP_FIELDS, batch_size=500)
+    return sum(1 for row in steps if row.region_code in regions)
 
 
 def _run_fail(run: MetricRun, actor, message: str) -> None:

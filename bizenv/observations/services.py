@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from bizenv.core.audit import audit_record, changed_values
+from bizenv.core.audit import _jsonable, audit_record, changed_values
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import CYCLE_KINDS, KIND_LABELS, Period
 from bizenv.indicators.models import Indicator, SystemVersion
@@ -264,6 +266,147 @@ def _metric_missing(*, run, definition, system_version, indicator, region, perio
         _record(observation, actor=getattr(run, "created_by", None), action="create", old=None,
                 new=_snapshot(observation))
     return observation, "created"
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One value computed by the metric engine, ready to be written as an observation."""
+
+    definition: object
+    indicator: Indicator
+    region: Region
+    period: str
+    value: float | None
+    record_count: int
+
+
+@dataclass
+class MetricWriteSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[MetricValue, str]] = dc_field(default_factory=list)
+
+
+def observations_write_from_metric(*, run, system_version: SystemVersion,
+                                   values: Iterable[MetricValue]) -> MetricWriteSummary:
+    """Write a metric run's values in bulk, with the same rules and history rows as `observation_upsert_from_metric`.
+
+    Existing observations are read in one query, compared in Python, and new and changed ones are written
+    with bulk_create/bulk_update, each with its ObservationRevision row. The per-observation audit entry is
+    replaced by the run's own audited summary (metric_run.finish). Must run inside the caller's transaction.
+    """
+    actor = getattr(run, "created_by", None)
+    actor_fk = actor if getattr(actor, "pk", None) else None
+    values = list(values)
+    summary = MetricWriteSummary()
+    reportable: dict[int, str] = {}
+    parsed_periods: dict[tuple[int, str], Period | str] = {}
+
+    def check(item: MetricValue) -> Period:
+        indicator = item.indicator
+        if item.value is not None and indicator.pk not in reportable:
+            try:
+                indicator_check_reportable(indicator=indicator, system_version=system_version)
+                reportable[indicator.pk] = ""
+            except ApplicationError as exc:
+                reportable[indicator.pk] = exc.message
+        if item.value is not None and reportable[indicator.pk]:
+            raise ApplicationError(reportable[indicator.pk])
+        key = (indicator.pk, item.period)
+        if key not in parsed_periods:
+            try:
+                parsed_periods[key] = period_check(indicator=indicator, period=item.period)
+            except ApplicationError as exc:
+                parsed_periods[key] = exc.message
+        parsed = parsed_periods[key]
+        if isinstance(parsed, str):
+            raise ApplicationError(parsed)
+        if item.value is not None:
+            observation_value_check(indicator=indicator, value=item.value, special="", unit=indicator.unit)
+        return parsed
+
+    existing: dict[tuple[int, int, str], Observation] = {}
+    periods = sorted({str(v.period) for v in values})
+    indicator_ids = sorted({v.indicator.pk for v in values})
+    for start in range(0, len(periods), 200):
+        for obs in Observation.objects.filter(system_version=system_version, indicator_id__in=indicator_ids,
+                                              period__in=periods[start:start + 200]):
+            existing[(obs.indicator_id, obs.region_id, obs.period)] = obs
+
+    to_create: list[Observation] = []
+    to_update: dict[int, Observation] = {}
+    revisions: list[tuple[Observation, str, dict | None, dict]] = []
+    now = timezone.now()
+    for item in values:
+        try:
+            parsed = check(item)
+        except ApplicationError as exc:
+            summary.skipped.append((item, exc.message))
+            continue
+        key = (item.indicator.pk, item.region.pk, str(parsed))
+        current = existing.get(key)
+        if item.value is None:
+            if current is not None:
+                summary.unchanged += 1
+                continue
+            observation = Observation(
+                system_version=system_version, indicator=item.indicator, region=item.region, period=str(parsed),
+                source=ObservationSource.METRIC, status=S.APPROVED, unit=item.indicator.unit,
+                metric_definition=item.definition, metric_run=run, record_count=item.record_count,
+                note="计算期内无原始记录",
+            )
+        elif current is None:
+            observation = Observation(
+                system_version=system_version, indicator=item.indicator, region=item.region, period=str(parsed),
+                source=ObservationSource.METRIC, status=S.APPROVED, note="", metric_definition=item.definition,
+                metric_run=run, updated_by=actor_fk, value=float(item.value), special="",
+                unit=item.indicator.unit or "", record_count=item.record_count,
+            )
+        else:
+            content = {"value": float(item.value), "special": "", "unit": item.indicator.unit or "",
+                       "record_count": item.record_count, "metric_definition_id": getattr(item.definition, "pk", None)}
+            if all(_same(getattr(current, k), v) for k, v in content.items()):
+                summary.unchanged += 1
+                continue
+            if current.status == S.LOCKED:
+                current.indicator, current.region = item.indicator, item.region
+                try:
+                    observation_ensure_editable(current, as_office=True)
+                except ApplicationError as exc:
+                    summary.skipped.append((item, exc.message))
+                    continue
+            old = _snapshot(current)
+            for name, val in content.items():
+                setattr(current, name, val)
+            current.source = ObservationSource.METRIC
+            current.import_batch = None
+            current.metric_run = run
+            current.status = S.APPROVED
+            current.updated_by = actor_fk
+            current.updated_at = now
+            before, after = changed_values(old, _snapshot(current))
+            revisions.append((current, "update", before, after))
+            if current.pk is not None:
+                to_update[current.pk] = current
+            summary.updated += 1
+            continue
+        existing[key] = observation
+        to_create.append(observation)
+        revisions.append((observation, "create", None, _snapshot(observation)))
+        summary.created += 1
+
+    Observation.objects.bulk_create(to_create, batch_size=500)
+    Observation.objects.bulk_update(
+        list(to_update.values()),
+        ["value", "special", "unit", "record_count", "metric_definition", "source", "import_batch", "metric_run",
+         "status", "updated_by", "updated_at"], batch_size=500)
+    ObservationRevision.objects.bulk_create([
+        ObservationRevision(observation=obs, action=action, old_values=_jsonable(old) if old is not None else None,
+                            new_values=_jsonable(new), actor=actor_fk)
+        for obs, action, old, new in revisions
+    ], batch_size=1000)
+    return summary
 
 
 # ---------------------------------------------------------------- review flow

@@ -243,3 +243,34 @@ def test_calendar_page_for_the_sysadmin(town):
     admin.post("/data/calendar/years/2027/delete/")
     assert not CalendarOverride.objects.exists() and not CalendarYear.objects.exists()
     assert town.client("office").get("/data/calendar/").status_code == 403
+
+
+def test_a_rerun_that_changes_values_keeps_each_change_in_the_history_and_spares_locked_values(records, system):
+    ms.metric_definitions_load_shipped(actor=None)
+    first = ms.metric_run(actor=None, periods=["2025-02"])
+    locked = Observation.objects.filter(region__code=EAST, period="2025-02")
+    locked_ids = set(locked.values_list("pk", flat=True))
+    locked.update(status="locked")
+    ms.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
+
+    second = ms.metric_run(actor=None, periods=["2025-02"])
+
+    assert second.updated > 0 and second.created == 0
+    assert first.created == Observation.objects.filter(period="2025-02").count()
+    changed = Observation.objects.filter(metric_run=second.run)
+    assert changed.count() == second.updated
+    for obs in changed:
+        update = obs.revisions.get(action="update")
+        assert update.old_values["metric_run_id"] == first.run.pk and update.new_values["metric_run_id"] == second.run.pk
+        assert obs.revisions.filter(action="create").count() == 1
+    assert ObservationRevision.objects.filter(action="update").count() == second.updated
+    spared = Observation.objects.filter(pk__in=locked_ids)
+    assert {(o.metric_run_id, o.status) for o in spared} == {(first.run.pk, "locked")}
+    assert any(f" {EAST} 2025-02：" in line and "已锁定" in line for line in second.skipped)
+    assert "已锁定" in second.run.message
+    finish = AuditLog.objects.filter(action="metric_run.finish").last()
+    assert finish.new_values["updated"] == second.updated
+    assert not AuditLog.objects.filter(action__startswith="observation.").exists()
+    stats = StepStatistic.objects.filter(period="2025-02")
+    assert stats.count() == second.step_rows == first.step_rows
+    assert {s.metric_run_id for s in stats} == {second.run.pk}
