@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from bizenv.evaluation import services
 from bizenv.evaluation.models import EvaluationRun, RedBlackList
-
-
-@pytest.fixture
-def client_for(db):
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -5,19 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 
 from bizenv.observations import services
-
-
-@pytest.fixture
-def client_for(db):
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 def post(client, url, body=None):
