@@ -34,7 +34,7 @@ def test_office_and_county_tour_the_full_demo(full_demo, browser_session):
 
     # 数据对接 → a batch with quarantined rows, each with a Chinese reason.
     s.goto("/data/")
-    s.page.locator("a", has_text="#1").first.click()
+    s.page.locator("tr", has_text="demo:business_registrations").locator("a").first.click()
     s.page.wait_for_load_state("networkidle")
     body = s.page.content()
     assert "隔离" in body and "business_registrations" in body
