@@ -198,22 +198,30 @@ def test_excel_dates_and_numbers_in_code_cells_are_understood(office, version, c
 def test_fatal_error_during_commit_saves_nothing(rnd, samr):
     from django.db import DatabaseError, connection
 
-    if connection.vendor != "sqlite":
-        pytest.skip("the failure is injected with an SQLite trigger")
     filled = fill(selectors.round_template(user=samr, reporting_round=rnd),
                   {("starting.time", "990101"): 2, ("starting.time", "990102"): 3})
     batch = services.observation_import_preview(actor=samr, filename="a.xlsx", content=filled, reporting_round=rnd)
     assert batch.rows_created == 2
     # the database refuses the second row for a reason that is not a business rule
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TRIGGER obs_fail BEFORE INSERT ON observations_observation WHEN NEW.value = 3 "
-                       "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION obs_fail() RETURNS trigger AS $$ BEGIN "
+                           "IF NEW.value = 3 THEN RAISE EXCEPTION 'disk I/O error'; END IF; RETURN NEW; END $$ "
+                           "LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER obs_fail BEFORE INSERT ON observations_observation "
+                           "FOR EACH ROW EXECUTE FUNCTION obs_fail()")
+        else:
+            cursor.execute("CREATE TRIGGER obs_fail BEFORE INSERT ON observations_observation WHEN NEW.value = 3 "
+                           "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
     try:
         with pytest.raises(DatabaseError):
             services.observation_import_commit(actor=samr, batch=batch)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER obs_fail")
+            cursor.execute("DROP TRIGGER obs_fail ON observations_observation" if connection.vendor == "postgresql"
+                           else "DROP TRIGGER obs_fail")
+            if connection.vendor == "postgresql":
+                cursor.execute("DROP FUNCTION obs_fail()")
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and "未保存任何数据" in batch.fatal_error
     assert not Observation.objects.exists()
