@@ -5,6 +5,9 @@ from django.shortcuts import render
 
 from bizenv.core.decorators import permission_required
 from bizenv.dashboards import charts
+from bizenv.datasets.bottlenecks import summarise_regions, summarise_steps
+from bizenv.datasets.catalog import DATASETS
+from bizenv.datasets.selectors import step_statistics
 from bizenv.evaluation.models import ReleaseStatus
 from bizenv.evaluation.selectors import release_list, run_latest_per_period, run_ranking
 from bizenv.indicators.selectors import active_version, topic_list
@@ -103,6 +106,17 @@ def topic(request, code: str):
 
     walk(indicator, 1)
     second_level = by_parent.get(indicator.pk, [])
+    processes = []
+    for dataset in (d for d in DATASETS.values() if d.topic == indicator.code):
+        period, step_rows = step_statistics(user=request.user, process=dataset.code)
+        if not step_rows:
+            continue
+        steps = summarise_steps(step_rows)
+        processes.append({
+            "dataset": dataset, "period": period, "steps": steps, "regions": summarise_regions(step_rows),
+            "chart": charts.horizontal_bar([(st.step_name[:14], round(st.mean_days, 2)) for st in steps
+                                            if st.mean_days is not None], value_label="平均用时", unit="工作日"),
+        })
     context = {
         "nav_active": "topics",
         "page_title": indicator.name,
@@ -110,5 +124,6 @@ def topic(request, code: str):
         "indicator": indicator,
         "rows": rows,
         "weights_chart": charts.weights_pie([(c.name, c.weight) for c in second_level]) if second_level else None,
+        "processes": processes,
     }
     return render(request, "dashboards/topic.html", context)

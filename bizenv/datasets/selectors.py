@@ -187,3 +187,25 @@ def records_page(*, dataset: Dataset, region_codes: set[str], page: int = 1, pag
     finally:
         con.close()
     return RecordPage(columns, rows, total, page, page_size)
+
+
+def step_statistics(*, user, process: str, period: str = "") -> tuple[str, list]:
+    """The per-step statistics of a process for the regions the user may see: (period, [StepRow]).
+
+    Without `period`, the latest period that has statistics.
+    """
+    from bizenv.datasets.bottlenecks import StepRow
+    from bizenv.datasets.models import StepStatistic
+    from bizenv.organisations.permissions import Permission, filter_by_region
+
+    stats = filter_by_region(user, Permission.VIEW_DASHBOARD, StepStatistic.objects.filter(process=process))
+    if not period:
+        period = stats.order_by("-period").values_list("period", flat=True).first() or ""
+    if not period:
+        return "", []
+    rows = [
+        StepRow(region_code=s.region.code, region_name=s.region.name, step_no=s.step_no, step_name=s.step_name,
+                cases=s.cases, mean_days=s.mean_days, p90_days=s.p90_days, share_over_limit=s.share_over_limit)
+        for s in stats.filter(period=period).select_related("region").order_by("region__path", "step_no")
+    ]
+    return period, rows
