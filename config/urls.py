@@ -12,5 +12,6 @@ urlpatterns = [
     path("data/calendar/", include(metric_urls.calendar_patterns)),
     path("data/", include("bizenv.datasets.urls")),
     path("evaluation/", include("bizenv.evaluation.urls")),
+    path("", include("bizenv.dashboards.urls")),
     path("", include("bizenv.core.urls")),
 ]

@@ -15,8 +15,8 @@ EVERYONE = BUSINESS | ADMINS | {"nobody"}
 PAGES = {
     "/": BUSINESS,
     "/topics/": BUSINESS,
-    "/s/compare/": BUSINESS,
-    "/s/self-assessment/": BUSINESS,
+    "/compare/": BUSINESS,
+    "/self-assessment/": BUSINESS,
     "/s/monitoring/": BUSINESS,
     "/s/workflows/": BUSINESS,
     "/s/cases/": BUSINESS,

@@ -20,15 +20,16 @@ class Section:
     summary: str
     coming: str = ""
     links: tuple[NavLink, ...] = ()
+    url_name: str = ""  # a built section: its page
 
 
 SECTIONS: list[Section] = [
     Section("compare", "对比分析", Permission.VIEW_DASHBOARD,
             "任意区域 × 任意时期 × 任意指标的组合查询，与最优区县、标杆城市和前沿值对比。",
-            "随“评价与分析”和“专题分析”模块上线。"),
+            url_name="dashboards:compare"),
     Section("self-assessment", "自查自评", Permission.VIEW_DASHBOARD,
             "一个区域对照自身历史：同比、环比、优势与短板、趋势预测。",
-            "随“评价与分析”和“专题分析”模块上线。"),
+            url_name="dashboards:self_assessment"),
     Section("monitoring", "监测预警", Permission.VIEW_DASHBOARD,
             "预警线、预警、整改举措与佐证材料、提醒函、督办与约谈。",
             "随“监测预警”模块上线。"),

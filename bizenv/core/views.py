@@ -53,6 +53,8 @@ def section(request, slug: str):
     sec = SECTION_BY_SLUG.get(slug)
     if sec is None:
         raise Http404("没有这个栏目")
+    if sec.url_name:
+        return redirect(sec.url_name)
     return render(request, "core/section.html", {"section": sec, "nav_active": slug, "page_title": sec.label})
 
 
