@@ -17,6 +17,9 @@ PAGES = {
     "/topics/": BUSINESS,
     "/compare/": BUSINESS,
     "/self-assessment/": BUSINESS,
+    "/cockpit/": BUSINESS,
+    "/region/990101/": BUSINESS,
+    "/region/990102/": BUSINESS - {"county"},
     "/s/monitoring/": BUSINESS,
     "/s/workflows/": BUSINESS,
     "/s/cases/": BUSINESS,
@@ -33,7 +36,7 @@ PAGES = {
     "/audit/": {"auditor"},
 }
 # Pages that answer 404 rather than 403 outside the user's regions, so their existence does not leak.
-NOT_FOUND_OUTSIDE_SCOPE = {"/manage/regions/990102/"}
+NOT_FOUND_OUTSIDE_SCOPE = {"/manage/regions/990102/", "/region/990102/"}
 
 APIS = {
     "/api/v1/me": EVERYONE,

@@ -65,6 +65,17 @@ class PageSession:
         )
         return self.page.locator("[data-chart]").count()
 
+    def empty_charts(self) -> list[str]:
+        """The [data-chart] elements whose ECharts series hold no value at all (a chart drawn without data)."""
+        return self.page.evaluate("""() => [...document.querySelectorAll('[data-chart]')].filter(el => {
+            const chart = window.echarts && window.echarts.getInstanceByDom(el);
+            if (!chart) return true;
+            const values = (chart.getOption().series || []).flatMap(s => s.data || []).map(d =>
+                d !== null && typeof d === 'object' && !Array.isArray(d) ? d.value : d);
+            return !values.some(v => v !== null && v !== undefined && v !== '' && v !== '-' &&
+                                     !(Array.isArray(v) && v.every(x => x === null)));
+        }).map(el => el.dataset.chart)""")
+
     def close(self):
         self.context.close()
 
