@@ -2,7 +2,7 @@
 # Installs what the tests need (Chromium, CJK fonts, test packages) and runs the whole suite.
 # Extra arguments go to pytest. With DATABASE_URL set, the suite runs against PostgreSQL.
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
-apt_install chromium fonts-noto-cjk
+apt_install chromium fonts-noto-cjk libreoffice-writer-nogui
 echo "==> 安装 Python 依赖（含测试）"
 pip_install -e ".[test]"
 npm_install
