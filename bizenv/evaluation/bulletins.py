@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,11 +17,10 @@ from bizenv.core.periods import Period
 from bizenv.evaluation.models import RedBlackList
 from bizenv.evaluation.release_rules import rules_describe
 from bizenv.evaluation.scoring import TOTAL
+from bizenv.reports.rendering import cjk_font_path, docx_render
 
 TEMPLATE = Path(__file__).resolve().parent / "report_templates" / "red_black_bulletin.docx"
 ISSUER = "营商环境建设专班办公室"
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi",
-                "SimHei", "Microsoft YaHei")
 RED_FILL = PatternFill("solid", fgColor="FDE2E2")
 BLACK_FILL = PatternFill("solid", fgColor="D9D9D9")
 HEAD_FILL = PatternFill("solid", fgColor="0F4C97")
@@ -88,21 +86,6 @@ def bulletin_excel(release: RedBlackList) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    """A CJK-capable font file known to matplotlib (Noto Sans CJK first), or None when there is none."""
-    try:
-        from matplotlib import font_manager
-    except ImportError:
-        return None
-    fonts = font_manager.fontManager.ttflist
-    for family in CJK_FAMILIES:
-        for font in fonts:
-            if font.name.startswith(family):
-                return font.fname
-    return None
 
 
 def composite_chart_png(release: RedBlackList) -> bytes | None:
@@ -200,14 +183,4 @@ def bulletin_context(release: RedBlackList) -> dict:
 
 def bulletin_word(release: RedBlackList) -> bytes:
     """The 公文-style Word bulletin rendered from the docxtpl template, with the composite score chart."""
-    from docx.shared import Cm
-    from docxtpl import DocxTemplate, InlineImage
-
-    template = DocxTemplate(str(TEMPLATE))
-    context = bulletin_context(release)
-    png = composite_chart_png(release)
-    context["chart"] = InlineImage(template, io.BytesIO(png), width=Cm(15.5)) if png else "（无可用中文字体，未绘制图表）"
-    template.render(context, autoescape=True)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
+    return docx_render(TEMPLATE, bulletin_context(release), images={"chart": composite_chart_png(release)})
