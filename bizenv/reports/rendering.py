@@ -95,9 +95,10 @@ def grouped_bar_png(categories: Sequence[str], series: Sequence[tuple[str, Seque
     ax.set_xticks(range(len(categories)), [c[:10] for c in categories], fontproperties=font,
                   rotation=20 if len(categories) > 4 else 0, ha="right" if len(categories) > 4 else "center")
     ax.set_ylabel(ylabel, fontproperties=font)
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 125)  # room above the bars for the legend
+    ax.set_yticks(range(0, 101, 20))
     ax.set_title(title, fontproperties=font)
-    ax.legend(prop=font, fontsize=8, loc="lower right")
+    ax.legend(prop=font, loc="upper right", ncol=len(series))
     ax.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
@@ -175,3 +176,36 @@ def docx_to_pdf(docx: bytes, *, timeout: int = PDF_TIMEOUT_SECONDS) -> bytes:
         if not target.exists():
             raise ApplicationError("LibreOffice 没有生成 PDF 文件，请下载 Word 版本。")
         return target.read_bytes()
+
+
+def topic_report_charts(data) -> dict[str, bytes | None]:
+    """The topic report's three charts (trend and forecast, sub-indicators against the best, peers) as PNG."""
+    from bizenv.core.periods import Period
+
+    label = Period.parse(data.period).label
+    subs = [r for r in data.sub_rows if r.level == 2 and r.score is not None] or \
+           [r for r in data.sub_rows if r.level > 1 and r.score is not None][:8]
+    own = "各区县平均" if data.aggregate else data.region_name
+    forecast = data.forecast
+    return {
+        "chart_trend": line_chart_png(
+            data.history_periods, data.history, title=f"{data.region_name}“{data.topic_name}”"
+            f"{'平均' if data.aggregate else ''}得分趋势" + ("与预测" if forecast else ""), ylabel="得分（分）",
+            forecast_periods=forecast.periods if forecast else (), forecast=forecast.mean if forecast else (),
+            lower=forecast.lower if forecast else (), upper=forecast.upper if forecast else ()),
+        "chart_subs": grouped_bar_png(
+            [r.name for r in subs],
+            [(own, [r.score for r in subs]), ("最优地区", [r.best_region_score for r in subs])],
+            title=f"{label}“{data.topic_name}”分项得分与最优地区对比", ylabel="得分（分）"),
+        "chart_peers": bar_chart_png(
+            [(p.name, p.score) for p in data.peers if p.score is not None],
+            title=f"{label}各地区“{data.topic_name}”得分", ylabel="得分（分）", highlight=data.region_name),
+    }
+
+
+def topic_report_word(data) -> bytes:
+    """The topic report (专题研判报告) as a Word file rendered from templates/topic_report.docx."""
+    from bizenv.reports.topic import topic_report_context
+
+    return docx_render(TEMPLATES / "topic_report.docx", topic_report_context(data),
+                       images=topic_report_charts(data))
