@@ -8,6 +8,7 @@ from bizenv.analysis.changes import KIND_LABELS, ChangeReport
 from bizenv.analysis.comparison import ComparisonRow
 from bizenv.analysis.forecast import Forecast
 from bizenv.analysis.gaps import TARGET_LABELS, GapReport
+from bizenv.analysis.query import QueryTable
 
 UP = "#c62828"  # gains in red, as Chinese dashboards show rises
 DOWN = "#2e7d32"
@@ -129,4 +130,61 @@ def benchmark_radar(rows: Sequence[ComparisonRow], *, region_name: str) -> dict:
         "legend": {"bottom": 0, "data": [s["name"] for s in series]},
         "radar": {"indicator": [{"name": r.name, "max": 100} for r in shown], "radius": "62%"},
         "series": [{"type": "radar", "data": series}],
+    }
+
+
+PALETTE = ["#0f4c97", "#c62828", "#f9a825", "#2e7d32", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037",
+           "#ad1457", "#558b2f", "#283593", "#00695c", "#8d6e63", "#1565c0", "#9e9d24", "#4e342e"]
+
+
+def _value_axis(table: QueryTable) -> dict:
+    units = {line.unit for line in table.lines}
+    axis = {"type": "value", "name": units.pop() if len(units) == 1 else "", "scale": table.field != "score"}
+    if table.field == "score":
+        axis.update(min=0, max=100)
+    if table.field == "rank":
+        axis.update(inverse=True, min=1, minInterval=1)  # first place at the top
+    return axis
+
+
+def _digits(table: QueryTable) -> int:
+    return 0 if table.field == "rank" else 2
+
+
+def query_trend(table: QueryTable) -> dict:
+    """One indicator over time: one line per region (对比分析, 跨时域)."""
+    periods = [line.label for line in table.lines]
+    series = [{"type": "line", "name": name, "connectNulls": True, "symbolSize": 6,
+               "data": [_round(line.cells[i], _digits(table)) for line in table.lines]}
+              for i, (_code, name) in enumerate(table.regions)]
+    return {
+        "color": PALETTE,
+        "title": {"text": table.title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"type": "scroll", "bottom": 0},
+        "grid": {"left": 50, "right": 30, "top": 50, "bottom": 60, "containLabel": True},
+        "xAxis": {"type": "category", "data": periods, "boundaryGap": False},
+        "yAxis": _value_axis(table),
+        "series": series,
+    }
+
+
+def query_snapshot(table: QueryTable) -> dict:
+    """One period across indicators: grouped bars, one bar per region in each indicator (跨区域)."""
+    names = [line.label for line in table.lines]
+    # Ranks are places, not amounts: dots on an inverted axis read better than bars hanging from the top.
+    kind = ({"type": "line", "symbolSize": 10, "lineStyle": {"opacity": 0}} if table.field == "rank"
+            else {"type": "bar", "barMaxWidth": 18})
+    series = [{**kind, "name": name, "data": [_round(line.cells[i], _digits(table)) for line in table.lines]}
+              for i, (_code, name) in enumerate(table.regions)]
+    return {
+        "color": PALETTE,
+        "title": {"text": table.title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"type": "scroll", "bottom": 0},
+        "grid": {"left": 50, "right": 30, "top": 50, "bottom": 70, "containLabel": True},
+        "xAxis": {"type": "category", "data": names,
+                  "axisLabel": {"interval": 0, "rotate": 30 if len(names) > 6 else 0, "fontSize": 11}},
+        "yAxis": _value_axis(table),
+        "series": series,
     }

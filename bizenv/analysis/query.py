@@ -102,3 +102,88 @@ def pivot(rows: Sequence[QueryRow], *, field: str = "score") -> dict[tuple[str, 
         out.setdefault((row.indicator, row.period), {})[row.region] = (
             None if value is None or (isinstance(value, float) and np.isnan(value)) else value)
     return out
+
+
+MEASURE_LABELS = {"score": "得分", "value": "指标值", "rank": "排名"}
+
+
+@dataclass(frozen=True)
+class TableLine:
+    """One line of a pivoted table: a period (trend) or an indicator (snapshot), one cell per region."""
+
+    key: str
+    label: str
+    level: int
+    unit: str
+    cells: tuple[float | int | None, ...]
+    best: int | None  # index of the best cell (highest value or score, lowest rank); None if no data
+
+    @property
+    def empty(self) -> bool:
+        return all(c is None for c in self.cells)
+
+
+@dataclass(frozen=True)
+class QueryTable:
+    """A region × (period or indicator) slice of the combined query, ready to show and to chart."""
+
+    field: str
+    title: str
+    regions: tuple[tuple[str, str], ...]  # (code, name) in query order
+    lines: tuple[TableLine, ...]
+
+    @property
+    def empty(self) -> bool:
+        return all(line.empty for line in self.lines)
+
+
+def _cell(row: QueryRow, field: str) -> float | int | None:
+    value = getattr(row, field)
+    if field == "rank":
+        return value or None
+    return None if value is None else float(value)
+
+
+def _best(cells: Sequence[float | int | None], field: str, direction: str = "higher_better") -> int | None:
+    known = [(c, i) for i, c in enumerate(cells) if c is not None]
+    if not known:
+        return None
+    lower = field == "rank" or (field == "value" and direction == "lower_better")
+    return (min(known) if lower else max(known))[1]
+
+
+def _regions(rows: Sequence[QueryRow]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys((r.region, r.region_name) for r in rows))
+
+
+def trend_table(rows: Sequence[QueryRow], *, indicator: str, field: str = "score",
+                directions: dict[str, str] | None = None) -> QueryTable:
+    """One indicator over time: a line per period, a column per region (跨区域跨时域)."""
+    regions = _regions(rows)
+    mine = [r for r in rows if r.indicator == indicator]
+    name = mine[0].indicator_name if mine else indicator
+    direction = (directions or {}).get(indicator, "higher_better")
+    lines = []
+    for period in dict.fromkeys(r.period for r in mine):
+        by_region = {r.region: r for r in mine if r.period == period}
+        cells = tuple(_cell(by_region[c], field) if c in by_region else None for c, _n in regions)
+        unit = mine[0].unit if field == "value" else ("名" if field == "rank" else "分")
+        lines.append(TableLine(key=period, label=period, level=mine[0].level, unit=unit, cells=cells,
+                               best=_best(cells, field, direction)))
+    return QueryTable(field=field, title=f"{name} {MEASURE_LABELS[field]}", regions=regions, lines=tuple(lines))
+
+
+def snapshot_table(rows: Sequence[QueryRow], *, period: str, field: str = "score",
+                   directions: dict[str, str] | None = None) -> QueryTable:
+    """One period across indicators: a line per indicator (tree order), a column per region."""
+    regions = _regions(rows)
+    mine = [r for r in rows if r.period == period]
+    lines = []
+    for code in dict.fromkeys(r.indicator for r in mine):
+        by_region = {r.region: r for r in mine if r.indicator == code}
+        first = next(iter(by_region.values()))
+        cells = tuple(_cell(by_region[c], field) if c in by_region else None for c, _n in regions)
+        unit = first.unit if field == "value" else ("名" if field == "rank" else "分")
+        lines.append(TableLine(key=code, label=first.indicator_name, level=first.level, unit=unit, cells=cells,
+                               best=_best(cells, field, (directions or {}).get(code, "higher_better"))))
+    return QueryTable(field=field, title=f"{period} {MEASURE_LABELS[field]}", regions=regions, lines=tuple(lines))
