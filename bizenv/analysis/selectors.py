@@ -19,7 +19,9 @@ from bizenv.core.periods import Period
 from bizenv.evaluation.scoring import CompiledSystem, ScoringError, compile_system
 from bizenv.indicators.models import SystemVersion
 from bizenv.indicators.selectors import DEFAULT_SYSTEM_CODE, active_version, version_spec
-from bizenv.observations.models import Observation, ObservationStatus, SpecialValue
+from bizenv.observations.models import ObservationStatus, SpecialValue
+from bizenv.observations.rounds import cycle_kind
+from bizenv.observations.selectors import observations_as_of
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 
@@ -135,20 +137,19 @@ def score_cube(*, version: SystemVersion, regions: Sequence[Region], periods: Se
     values = np.full(shape, np.nan)
     na = np.zeros(shape, dtype=bool)
     no_practice = np.zeros(shape, dtype=bool)
-    rows = (Observation.objects.filter(system_version=version, region_id__in=list(r_at), period__in=list(p_at),
-                                       status__in=ANALYSED_STATUSES)
-            .values_list("region_id", "period", "indicator__code", "value", "special"))
-    for region_id, period, code, value, special in rows.iterator(chunk_size=5000):
-        leaf = l_at.get(code)
-        if leaf is None:
-            continue
-        at = (r_at[region_id], p_at[period], leaf)
-        if special == SpecialValue.NOT_APPLICABLE:
-            na[at] = True
-        elif special == SpecialValue.NO_PRACTICE:
-            no_practice[at] = True
-        elif value is not None:
-            values[at] = value
+    leaf_kinds = {system.codes[node]: str(cycle_kind(system.specs[node].cycle or "")) for node in system.leaf_nodes}
+    chosen = observations_as_of(system_version=version, periods=list(p_at), leaf_kinds=leaf_kinds,
+                                region_ids=list(r_at), statuses=ANALYSED_STATUSES)
+    for period, by_key in chosen.items():
+        for (region_id, code), row in by_key.items():
+            at = (r_at[region_id], p_at[period], l_at[code])
+            special, value = row["special"], row["value"]
+            if special == SpecialValue.NOT_APPLICABLE:
+                na[at] = True
+            elif special == SpecialValue.NO_PRACTICE:
+                no_practice[at] = True
+            elif value is not None:
+                values[at] = value
     return cube_build(system, regions=[r.code for r in regions], region_names=[r.name for r in regions],
                       periods=list(periods), values=values, not_applicable=na, no_practice=no_practice,
                       attributes=[r.attribute_values() for r in regions], include_optional=include_optional)

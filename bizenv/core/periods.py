@@ -114,3 +114,26 @@ def period_range(start: Period, end: Period) -> list[Period]:
         out.append(current)
         current = current.shift(1)
     return out
+
+
+COARSENESS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 2, PeriodKind.YEAR: 3}
+# How many earlier cycles a value may be carried forward when the latest one is not yet reported.
+CARRY_CYCLES = 1
+
+
+def source_periods(period: Period, kind: PeriodKind) -> list[Period]:
+    """The periods of `kind` whose value stands for `period`, newest first.
+
+    The same kind: the period itself. A longer cycle (a quarterly or yearly indicator in a monthly
+    evaluation): the latest period of that cycle that has ended by the end of `period`, then the one before
+    (a value carries forward at most CARRY_CYCLES cycles). A shorter cycle: none (values are not aggregated).
+    """
+    if kind == period.kind:
+        return [period]
+    if COARSENESS[kind] < COARSENESS[period.kind]:
+        return []
+    end = period.last_day
+    latest = Period(end.year, kind, 1 if kind == PeriodKind.YEAR else (end.month - 1) // 3 + 1)
+    if latest.last_day > end:
+        latest = latest.previous()
+    return [latest.shift(-i) for i in range(CARRY_CYCLES + 1)]

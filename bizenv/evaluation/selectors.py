@@ -25,6 +25,8 @@ from bizenv.indicators.selectors import version_spec
 from bizenv.indicators.specs import system_canonical, walk
 from bizenv.indicators.weights import variant_conditions
 from bizenv.observations.models import Observation, ObservationStatus
+from bizenv.observations.rounds import cycle_kind
+from bizenv.observations.selectors import observations_as_of
 from bizenv.organisations.models import Region
 from bizenv.organisations.permissions import Permission, can, has_permission, require
 
@@ -74,14 +76,18 @@ def evaluation_inputs(*, system_version: SystemVersion, period: str, regions: li
         values = region.attribute_values()
         region_rows.append({"code": region.code, "name": region.name, "member": region.pk not in parents,
                             "attributes": {k: values.get(k) for k in keys}})
-    leaves = {node.code for node, _p, _l in walk(spec.indicators) if not node.children}
-    observations = [
-        {"id": o["id"], "region": o["region__code"], "indicator": o["indicator__code"], "value": o["value"],
-         "special": o["special"] or ""}
-        for o in _counted(system_version, period).filter(region__in=regions, indicator__code__in=leaves)
-        .values("id", "region__code", "indicator__code", "value", "special")
-        .order_by("region__code", "indicator__code")
-    ]
+    leaf_kinds = {node.code: str(cycle_kind(node.cycle or "")) for node, _p, _l in walk(spec.indicators)
+                  if not node.children}
+    codes = {r.pk: r.code for r in regions}
+    chosen = observations_as_of(system_version=system_version, periods=[period], leaf_kinds=leaf_kinds,
+                                region_ids=list(codes), statuses=COUNTED_STATUSES)[period]
+    observations = []
+    for (region_id, code), o in sorted(chosen.items(), key=lambda kv: (codes[kv[0][0]], kv[0][1])):
+        row = {"id": o["id"], "region": codes[region_id], "indicator": code, "value": o["value"],
+               "special": o["special"] or ""}
+        if o["period"] != period:  # a quarterly or yearly value carried into this month
+            row["period"] = o["period"]
+        observations.append(row)
     try:
         params = params_normalise(params)
     except ValueError as exc:
@@ -97,7 +103,10 @@ def run_list(*, user, system_version: SystemVersion | None = None, period: str =
     """Runs, newest period first; nothing without 查看分析页面."""
     if not has_permission(user, Permission.VIEW_DASHBOARD):
         return EvaluationRun.objects.none()
-    runs = EvaluationRun.objects.select_related("system_version__system", "created_by", "parent_region")
+    # The frozen inputs are large (every observation of the run); lists never need them, and run_frame
+    # reads just the parts a ranking needs.
+    runs = (EvaluationRun.objects.select_related("system_version__system", "created_by", "parent_region")
+            .defer("inputs"))
     if system_version is not None:
         runs = runs.filter(system_version=system_version)
     if period:
@@ -124,9 +133,27 @@ def run_get(*, user, pk: int) -> EvaluationRun:
     return run
 
 
+_frames: dict[tuple, tuple[list[dict], list[dict]]] = {}
+
+
+def run_frame(*, run: EvaluationRun) -> tuple[list[dict], list[dict]]:
+    """The run's frozen indicator tree and regions (inputs["system"]["indicators"], inputs["regions"]),
+    without decoding its frozen observations; cached, since a run never changes after it is created."""
+    # Keyed by more than the id: ids can be reused (e.g. after a rolled-back test transaction).
+    key = (run.pk, run.fingerprint, run.created_at)
+    if key not in _frames:
+        if "inputs" in run.get_deferred_fields():
+            indicators, regions = (EvaluationRun.objects.filter(pk=run.pk)
+                                   .values_list("inputs__system__indicators", "inputs__regions").get())
+        else:
+            indicators, regions = run.inputs["system"]["indicators"], run.inputs["regions"]
+        _frames[key] = (indicators, regions)
+    return _frames[key]
+
+
 def run_result_rows(*, run: EvaluationRun) -> list[dict[str, Any]]:
     """The run's stored results as plain rows (the same shape as RunScores.rows())."""
-    members = {r["code"]: r["member"] for r in run.inputs["regions"]}
+    members = {r["code"]: r["member"] for r in run_frame(run=run)[1]}
     return [
         {"region": r.region.code, "region_name": r.region.name, "member": members.get(r.region.code, True),
          "code": r.indicator_code, "name": r.indicator_name, "level": r.level, "position": r.position,
@@ -153,7 +180,7 @@ class Ranking:
 
 def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
     """A node's ranking (TOTAL by default) with its children's scores per region, best first."""
-    canonical = run.inputs["system"]["indicators"]
+    canonical, frozen_regions = run_frame(run=run)
     if code == TOTAL:
         name, children = "综合得分", [(i["code"], i["name"]) for i in canonical if i["parent"] is None]
     else:
@@ -162,7 +189,7 @@ def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
             raise ApplicationError(f"评价中没有指标“{code}”。", code=ErrorCode.NOT_FOUND)
         name, children = node["name"], [(i["code"], i["name"]) for i in canonical if i["parent"] == code]
     wanted = [code] + [c for c, _n in children]
-    members = {r["code"]: r["member"] for r in run.inputs["regions"]}
+    members = {r["code"]: r["member"] for r in frozen_regions}
     by_region: dict[int, dict[str, EvaluationResult]] = {}
     regions: dict[int, Region] = {}
     for result in run.results.filter(indicator_code__in=wanted).select_related("region"):
@@ -206,7 +233,7 @@ def score_trace(*, user, run: EvaluationRun, region: Region, indicator: str) -> 
     results = {r.indicator_code: r for r in run.results.filter(region=region)}
     if indicator not in results:
         raise ApplicationError(f"该评价中没有“{region.name}”的指标“{indicator}”。", code=ErrorCode.NOT_FOUND)
-    canonical = run.inputs["system"]["indicators"]
+    canonical = run_frame(run=run)[0]
     children: dict[str | None, list[dict]] = {}
     for node in canonical:
         children.setdefault(node["parent"], []).append(node)
@@ -262,8 +289,9 @@ def release_list(*, user, system: IndicatorSystem | None = None) -> QuerySet[Red
     """Published releases for viewers; every release for the coordinating office."""
     if not has_permission(user, Permission.VIEW_DASHBOARD):
         return RedBlackList.objects.none()
-    releases = RedBlackList.objects.select_related("system", "run__system_version", "created_by", "reviewed_by",
-                                                   "published_by")
+    releases = (RedBlackList.objects.select_related("system", "run__system_version", "created_by", "reviewed_by",
+                                                    "published_by")
+                .defer("run__inputs"))
     if not has_permission(user, Permission.REVIEW_DATA):
         releases = releases.filter(status=ReleaseStatus.PUBLISHED)
     if system is not None:

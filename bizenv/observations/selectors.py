@@ -253,3 +253,41 @@ def observation_export_rows(*, user, system_code: str = "", period: str = "") ->
             if o.record_count is not None else "", "is_outlier": "1" if o.is_outlier else "",
         })
     return rows
+
+
+def observations_as_of(*, system_version: SystemVersion, periods: list[str], leaf_kinds: dict[str, str],
+                       region_ids: list[int], statuses) -> dict[str, dict[tuple[int, str], dict]]:
+    """For each target period, the value that stands for it per (region id, leaf code).
+
+    A value of the period itself always wins. Otherwise a leaf reported on a longer cycle than the period
+    (quarterly or yearly in a monthly evaluation) takes its latest period that has ended, or the one before
+    (core.periods.source_periods); `leaf_kinds` maps leaf code → the kind of its cycle.
+    Each row: id, region_id, indicator__code, value, special, period.
+    """
+    from bizenv.core.periods import PeriodKind, source_periods
+
+    plan: dict[tuple[str, str], list[str]] = {}
+    for label in periods:
+        target = Period.parse(label)
+        for kind in set(leaf_kinds.values()):
+            carried = [str(p) for p in source_periods(target, PeriodKind(kind))]
+            plan[(label, kind)] = [label, *(p for p in carried if p != label)]
+    wanted = sorted({p for sources in plan.values() for p in sources})
+    found: dict[tuple[int, str, str], dict] = {}
+    rows = (Observation.objects.filter(system_version=system_version, period__in=wanted, region_id__in=region_ids,
+                                       indicator__code__in=list(leaf_kinds), status__in=statuses)
+            .values("id", "region_id", "indicator__code", "value", "special", "period"))
+    for row in rows.iterator(chunk_size=5000):
+        found[(row["region_id"], row["indicator__code"], row["period"])] = row
+    by_leaf_period: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    for (region_id, code, period), row in found.items():
+        by_leaf_period.setdefault((code, period), []).append((region_id, row))
+    out: dict[str, dict[tuple[int, str], dict]] = {label: {} for label in periods}
+    for label in periods:
+        chosen = out[label]
+        for code, kind in leaf_kinds.items():
+            # Oldest source first so that a newer value overwrites an older one.
+            for source in reversed(plan[(label, kind)]):
+                for region_id, row in by_leaf_period.get((code, source), ()):
+                    chosen[(region_id, code)] = row
+    return out

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from bizenv.core.errors import ApplicationError
-from bizenv.core.periods import Period, PeriodKind, period_range
+from bizenv.core.periods import Period, PeriodKind, period_range, source_periods
 
 
 @pytest.mark.parametrize("text,kind,expected", [
@@ -40,3 +40,20 @@ def test_days_and_months_of_a_period():
     assert Period.parse("2024-02").label == "2024年2月"
     assert [str(p) for p in period_range(Period.parse("2025-11"), Period.parse("2026-02"))] == [
         "2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+@pytest.mark.parametrize(("period", "kind", "expected"), [
+    ("2026-10", "month", ["2026-10"]),
+    ("2026-10", "quarter", ["2026-Q3", "2026-Q2"]),   # Q4 has not ended in October
+    ("2026-09", "quarter", ["2026-Q3", "2026-Q2"]),   # Q3 ends with September
+    ("2026-08", "quarter", ["2026-Q2", "2026-Q1"]),
+    ("2026-01", "quarter", ["2025-Q4", "2025-Q3"]),
+    ("2026-10", "year", ["2025", "2024"]),
+    ("2026-12", "year", ["2026", "2025"]),
+    ("2026-Q2", "year", ["2025", "2024"]),
+    ("2026-Q4", "year", ["2026", "2025"]),
+    ("2026-Q2", "month", []),                          # monthly values are not aggregated into a quarter
+    ("2026", "quarter", []),
+])
+def test_source_periods_carry_longer_cycles_forward_from_the_latest_ended_one(period, kind, expected):
+    assert [str(p) for p in source_periods(Period.parse(period), PeriodKind(kind))] == expected

@@ -142,3 +142,22 @@ def test_cli_evaluates_every_period_and_recomputes_a_release(version, ind, count
     assert "完全一致" in capsys.readouterr().out
     RedBlackList.objects.filter(pk=release.pk).update(entries=[])
     assert main(["releases", "recompute", str(release.pk)]) == 1
+
+
+def test_a_yearly_value_is_carried_into_a_monthly_evaluation_and_a_value_of_the_month_wins(version, ind, counties,
+                                                                                            office):
+    # Leaves without a cycle are reported yearly: the 2025 values stand for every month of 2026 until
+    # the 2026 values are in; the month's own value, where there is one, is used instead.
+    fill(version, ind, counties, "2025", seed=3)
+    month = Observation.objects.create(system_version=version, indicator=ind["power.time"], region=counties[0],
+                                       period="2026-03", value=2.0, source="report", status="approved")
+    run = services.evaluation_run_create(actor=office, system_version=version, period="2026-03")
+    assert run.region_count == 4 and run.observation_count == 16
+    east = [o for o in run.inputs["observations"] if o["region"] == "990101"]
+    by_code = {o["indicator"]: o for o in east}
+    assert by_code["power.time"]["id"] == month.pk and "period" not in by_code["power.time"]
+    assert by_code["starting.time"]["period"] == "2025"
+    # Two years back is too stale to carry: 2023 values do not count for 2026-03.
+    Observation.objects.filter(period="2025").update(period="2023")
+    stale = services.evaluation_run_create(actor=office, system_version=version, period="2026-03")
+    assert stale.observation_count == 1
