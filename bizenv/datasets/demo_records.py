@@ -868,6 +868,7 @@ def demo_collection_build(*, scale: str = "small", progress=print, today: dt.dat
     progress(str(outcome))
 
     _demo_round(months=months, regions=regions, progress=progress, today=today)
+    _demo_history(months=months, regions=regions, progress=progress, today=today)
     batches = RecordBatch.objects.filter(filename__startswith="demo:")
     return {
         "原始记录": sum(batches.values_list("rows_accepted", flat=True)),
@@ -940,6 +941,86 @@ def _demo_value(indicator, region_code: str) -> float:
         best, worst = (100.0, 60.0)
     value = worst + (best - worst) * rng.uniform(0.35, 0.95)
     return round(float(value), 2)
+
+
+def _demo_history_share(indicator_code: str, region_code: str, step: int) -> float:
+    """Where a region stands between worst (0) and best (1) on a reported indicator at time `step`:
+    a fixed level per region and indicator, a slow drift (most regions improve, some slip) and noise."""
+    import zlib
+
+    rng = np.random.default_rng(zlib.crc32(f"{indicator_code}|{region_code}|trend".encode()))
+    level, drift = rng.uniform(0.3, 0.85), rng.choice([0.02, 0.015, 0.01, -0.01])
+    noise = np.random.default_rng(zlib.crc32(f"{indicator_code}|{region_code}|{step}".encode())).normal(0, 0.03)
+    return float(min(0.98, max(0.03, level + drift * step + noise)))
+
+
+def _demo_history(*, months: list[str], regions, progress, today: dt.date) -> None:
+    """Approved quarterly and yearly values of the reported (and surveyed) indicators for the demo window,
+    so that every month's evaluation has a full set of inputs. Stops before the reporting round's own
+    period, which the round's departments fill (or leave overdue). One audit summary, one revision each."""
+    from django.db import transaction
+
+    from bizenv.core.audit import audit_record
+    from bizenv.core.periods import Period, PeriodKind, period_range, source_periods
+    from bizenv.indicators.selectors import active_version, version_spec
+    from bizenv.indicators.specs import walk
+    from bizenv.observations.models import (
+        Observation,
+        ObservationRevision,
+        ObservationSource,
+        ObservationStatus,
+    )
+    from bizenv.observations.rounds import cycle_kind
+    from bizenv.organisations.models import Department
+
+    version = active_version()
+    if version is None:
+        return
+    round_period = Period.parse(_round_period(months, today))
+    first, last = Period.parse(months[0]), Period.parse(months[-1])
+    wanted: dict[PeriodKind, list[Period]] = {}
+    for kind in (PeriodKind.QUARTER, PeriodKind.YEAR):
+        span = period_range(source_periods(first, kind)[-1], source_periods(last, kind)[0])
+        # The round's own period (and anything after it) is left to the round.
+        wanted[kind] = [p for p in span if p.last_day < round_period.first_day]
+    indicators = {i.code: i for i in version.indicators.all()}
+    departments = {d.code: d for d in Department.objects.all()}
+    existing = set(Observation.objects.filter(system_version=version).values_list("indicator_id", "region_id",
+                                                                                   "period"))
+    rows = []
+    for node, _parent, _level in walk(version_spec(version=version).indicators):
+        kind = cycle_kind(node.cycle or "")
+        if node.children or node.source_kind not in ("report", "survey") or kind not in wanted:
+            continue
+        indicator = indicators[node.code]
+        best, worst = (indicator.best, indicator.worst) if indicator.best is not None and \
+            indicator.worst is not None else (100.0, 60.0)
+        lead = departments.get((node.lead_departments or [""])[0])
+        for step, period in enumerate(wanted[kind]):
+            for region in regions:
+                if (indicator.pk, region.pk, str(period)) in existing:
+                    continue
+                share = _demo_history_share(node.code, region.code, step * (3 if kind == PeriodKind.QUARTER else 12))
+                rows.append(Observation(system_version=version, indicator=indicator, region=region,
+                                        period=str(period), value=round(worst + (best - worst) * share, 2),
+                                        unit=indicator.unit or "", source=ObservationSource(node.source_kind),
+                                        status=ObservationStatus.APPROVED, department=lead,
+                                        note="示范数据：历史填报值"))
+    if not rows:
+        return
+    with transaction.atomic():
+        made = Observation.objects.bulk_create(rows, batch_size=2000)
+        if made and made[0].pk is None:  # backends that do not return ids from bulk inserts
+            made = list(Observation.objects.filter(note="示范数据：历史填报值", revisions__isnull=True))
+        ObservationRevision.objects.bulk_create(
+            [ObservationRevision(observation=o, action="demo_history", new_values={"value": o.value,
+                                                                                  "status": o.status})
+             for o in made], batch_size=2000)
+        audit_record(actor=None, action="observation.demo_history", obj=version,
+                     new={"observations": len(made), "quarters": [str(p) for p in wanted[PeriodKind.QUARTER]],
+                          "years": [str(p) for p in wanted[PeriodKind.YEAR]]})
+    progress(f"历史填报值：{len(made)} 项（季度 {len(wanted[PeriodKind.QUARTER])} 期、年度 "
+             f"{len(wanted[PeriodKind.YEAR])} 期，已审核）")
 
 
 def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None:
