@@ -1,8 +1,12 @@
 // Initialise every [data-chart] element from the JSON option emitted by json_script.
 // A map chart names its GeoJSON with data-map-name / data-map-url; it is fetched once and registered.
+// data-click-url drills down: __KEY__ is replaced by the clicked item's key (or its name).
+// Charts follow their element's size (window resize, full screen, layout changes); charts whose element
+// was swapped out by htmx are disposed.
 (function () {
   "use strict";
   var mapsLoaded = {};
+  var charts = [];
 
   function loadMap(name, url) {
     if (!name || !url) return Promise.resolve();
@@ -14,6 +18,19 @@
     return mapsLoaded[name];
   }
 
+  function prune() {
+    charts = charts.filter(function (chart) {
+      if (chart.getDom().isConnected) return true;
+      chart.dispose();
+      return false;
+    });
+  }
+
+  function resizeAll() {
+    prune();
+    charts.forEach(function (chart) { chart.resize(); });
+  }
+
   function initChart(el) {
     if (el.dataset.chartReady === "1" || !window.echarts) return;
     var source = document.getElementById(el.dataset.chart);
@@ -21,10 +38,12 @@
     var option = JSON.parse(source.textContent);
     el.dataset.chartReady = "1";
     loadMap(el.dataset.mapName, el.dataset.mapUrl).then(function () {
+      if (!el.isConnected) return;
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);
+      charts.push(chart);
       el.dataset.chartRendered = "1";
-      window.addEventListener("resize", function () { chart.resize(); });
+      if (window.ResizeObserver) new window.ResizeObserver(function () { chart.resize(); }).observe(el);
       if (el.dataset.clickUrl) {
         chart.on("click", function (params) {
           var key = params.data && params.data.key ? params.data.key : params.name;
@@ -41,7 +60,11 @@
     (root || document).querySelectorAll("[data-chart]").forEach(initChart);
   }
 
+  window.addEventListener("resize", resizeAll);
+  document.addEventListener("fullscreenchange", resizeAll);
   document.addEventListener("DOMContentLoaded", function () { initAll(document); });
-  document.addEventListener("htmx:afterSettle", function (evt) { initAll(evt.target); });
-  window.bizenvCharts = { initAll: initAll };
+  // An outerHTML swap settles on an element that is no longer in the page, so look at the whole page
+  // (charts already drawn are skipped).
+  document.addEventListener("htmx:afterSettle", function () { prune(); initAll(document); });
+  window.bizenvCharts = { initAll: initAll, resizeAll: resizeAll };
 })();

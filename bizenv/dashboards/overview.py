@@ -1,0 +1,182 @@
+"""Reads composed for the home page and the cockpit: the evaluated period a user looks at, the composite
+scores and ranks of the regions the user may see, the latest published 红黑榜, warnings and trends.
+
+Everything is scoped to the user's regions (a county user sees only its own county). The figures come
+from stored evaluation runs (the official ranking), never from a recomputation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bizenv.core.periods import Period
+from bizenv.dashboards import summaries
+from bizenv.dashboards.summaries import CityFigures, IndicatorAverage, MenuYear, ScorePoint, TrendLine
+from bizenv.dashboards.warnings import TOTAL, RegionWarning, region_warnings, score_changes
+from bizenv.datasets.bottlenecks import StepSummary, summarise_steps
+from bizenv.datasets.selectors import step_statistics
+from bizenv.evaluation.models import EvaluationResult, EvaluationRun, RedBlackList, ReleaseStatus
+from bizenv.evaluation.selectors import RankingRow, release_list, run_latest_per_period, run_ranking
+from bizenv.indicators.models import Indicator, SystemVersion
+from bizenv.indicators.selectors import active_version, topic_list
+from bizenv.organisations.models import Region, RegionLevel
+from bizenv.organisations.selectors import region_list, region_map_layer
+
+HISTORY = 24
+
+
+@dataclass
+class Overview:
+    version: SystemVersion | None
+    topics: list[Indicator]
+    regions: list[Region]  # every region the user may see
+    city: Region | None
+    counties: list[Region]  # the city's children the user may see
+    own: Region | None  # the viewer's one region when the user sees a single county
+    menu: list[MenuYear] = field(default_factory=list)
+    period: str | None = None
+    period_label: str = ""
+    previous: str | None = None
+    run: EvaluationRun | None = None
+    ranking: list[RankingRow] = field(default_factory=list)  # visible ranked regions, best first
+    ranked_count: int = 0  # all regions ranked in the run (ranks are out of this)
+    own_row: RankingRow | None = None
+    figures: CityFigures | None = None
+    release: RedBlackList | None = None
+    red: list[dict] = field(default_factory=list)  # 综合得分 red-list entries of visible regions
+    black: list[dict] = field(default_factory=list)
+    list_counts: dict = field(default_factory=dict)  # the whole release's red/black counts (综合得分)
+    warnings: list[RegionWarning] = field(default_factory=list)
+    changes: dict = field(default_factory=dict)  # {region code: composite change against the previous period}
+    trend_periods: list[str] = field(default_factory=list)
+    trend: list[TrendLine] = field(default_factory=list)
+    averages: list[IndicatorAverage] = field(default_factory=list)
+    topic_scores: dict = field(default_factory=dict)  # {level-1 code: mean score of the visible regions}
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        return {row.region.code: row.total.score if row.total else None for row in self.ranking}
+
+    @property
+    def selected_year(self) -> MenuYear | None:
+        return next((y for y in self.menu if self.period and str(y.year) == self.period[:4]), None)
+
+    @property
+    def own_change(self) -> float | None:
+        return self.changes.get(self.own.code) if self.own else None
+
+    @property
+    def trend_change(self) -> float | None:
+        """The change of the first trend line (own region, or the city mean) against the previous period."""
+        if not self.trend or not self.previous or len(self.trend_periods) < 2 or self.trend_periods[-2] != self.previous:
+            return None
+        now, before = self.trend[0].values[-1], self.trend[0].values[-2]
+        return round(now - before, 2) if now is not None and before is not None else None
+
+    @property
+    def table(self) -> list[tuple[RankingRow, float | None, bool]]:
+        """The ranking rows with their change against the previous period and whether they are warned."""
+        warned = self.warned
+        return [(row, self.changes.get(row.region.code), row.region.code in warned) for row in self.ranking]
+
+    @property
+    def topic_cards(self) -> list[tuple[Indicator, float | None]]:
+        return [(t, self.topic_scores.get(t.code)) for t in self.topics]
+
+    @property
+    def warned(self) -> set[str]:
+        return {w.region_code for w in self.warnings}
+
+
+def _trend_points(runs: list[EvaluationRun], codes: set[str]) -> list[ScorePoint]:
+    """The composite of every visible ranked region in the given runs (the parent region excluded)."""
+    parents = {run.pk: run.parent_region_id for run in runs}
+    rows = (EvaluationResult.objects.filter(run__in=list(parents), indicator_code=TOTAL, region__code__in=codes)
+            .values_list("run_id", "run__period", "region_id", "region__code", "region__name", "score", "rank",
+                         "completeness"))
+    return [ScorePoint(period=period, region_code=code, region_name=name, score=score, rank=rank,
+                       completeness=completeness)
+            for run_id, period, region_id, code, name, score, rank, completeness in rows
+            if region_id != parents[run_id]]
+
+
+def dashboard_overview(*, user, period: str = "", year: str = "", month: str = "",
+                       history: int = HISTORY) -> Overview:
+    """What the home page and the cockpit show for one evaluated period (the latest unless asked)."""
+    regions = list(region_list(user=user))
+    codes = {r.code for r in regions}
+    city = next((r for r in regions if r.level == RegionLevel.CITY), None)
+    counties = [r for r in regions if city and r.parent_id == city.pk]
+    own = regions[0] if city is None and len(regions) == 1 else None
+    version = active_version()
+    ov = Overview(version=version, topics=topic_list(), regions=regions, city=city, counties=counties, own=own)
+    if version is None:
+        return ov
+    runs = {run.period: run for run in run_latest_per_period(user=user, system_version=version)}
+    ov.menu = summaries.period_menu(list(runs))
+    ov.period = summaries.period_choice(list(runs), period=period, year=year, month=month)
+    if ov.period is None:
+        return ov
+    ov.period_label = Period.parse(ov.period).label
+    ov.previous = summaries.previous_of(ov.period, list(runs))
+    ov.run = runs[ov.period]
+    ranking = run_ranking(run=ov.run)
+    members = [row for row in ranking.rows if row.member]
+    ov.ranked_count = len(members)
+    ov.ranking = [row for row in members if row.region.code in codes]
+    ov.own_row = next((row for row in ov.ranking if own and row.region.code == own.code), None)
+    city_row = next((row for row in ranking.rows if not row.member and city and row.region.pk == city.pk), None)
+    ov.figures = summaries.city_figures(
+        [ScorePoint(ov.period, row.region.code, row.region.name, row.total.score if row.total else None,
+                    row.total.rank if row.total else None, row.total.completeness if row.total else None)
+         for row in ov.ranking],
+        city_score=city_row.total.score if city_row and city_row.total else None)
+    optional = {t.code for t in ov.topics if t.optional}
+    ov.averages = summaries.indicator_averages(
+        ranking.columns, [[c.score if c else None for c in row.cells] for row in ov.ranking], skip=optional)
+    ov.topic_scores = {a.code: a.score for a in summaries.indicator_averages(
+        ranking.columns, [[c.score if c else None for c in row.cells] for row in ov.ranking])}
+
+    ov.trend_periods = summaries.history_periods(ov.period, list(runs), count=history)
+    points = _trend_points([runs[p] for p in ov.trend_periods], codes)
+    ov.trend = summaries.trend_lines(points, ov.trend_periods, own=own.code if own else None,
+                                     own_name=own.name if own else "")
+
+    ov.release = (release_list(user=user, system=version.system).filter(status=ReleaseStatus.PUBLISHED)
+                  .order_by("-period", "-published_at", "-id").first())
+    entries = ov.release.entries if ov.release else []
+    ov.list_counts = summaries.list_counts(entries)
+    total_entries = [e for e in entries if e.get("indicator") == TOTAL and e.get("region") in codes]
+    ov.red = [e for e in total_entries if e.get("list") == "red"]
+    ov.black = [e for e in total_entries if e.get("list") == "black"]
+    previous_scores = {p.region_code: p.score for p in points if p.period == ov.previous}
+    ov.changes = score_changes(ov.scores, previous_scores)
+    ov.warnings = region_warnings(
+        current=ov.scores, previous=previous_scores, names={row.region.code: row.region.name for row in ov.ranking},
+        black_entries=total_entries,
+        release_label=Period.parse(ov.release.period).label if ov.release else "",
+        previous_label=Period.parse(ov.previous).label if ov.previous else "上期")
+    return ov
+
+
+def map_centres(*, region: Region) -> dict[str, list[float]]:
+    """{child code: [lng, lat]} for markers on the region's stored map (empty without a map)."""
+    layer = region_map_layer(region=region)
+    return summaries.feature_centres(layer.geojson) if layer else {}
+
+
+@dataclass
+class Bottleneck:
+    period: str
+    steps: list[StepSummary]
+    slowest: StepSummary | None
+
+
+def process_bottleneck(*, user, process: str = "business_registrations") -> Bottleneck | None:
+    """The steps of a process in the user's regions (latest period) and the slowest one on average."""
+    period, rows = step_statistics(user=user, process=process)
+    if not rows:
+        return None
+    steps = summarise_steps(rows)
+    timed = [s for s in steps if s.mean_days is not None]
+    return Bottleneck(period=period, steps=steps, slowest=max(timed, key=lambda s: s.mean_days) if timed else None)
