@@ -1,7 +1,38 @@
-"""(being built)"""
+"""The leaders' cockpit (大屏): one dark full-screen page of the whole picture, refreshed every five minutes."""
 
-from django.http import Http404
+from django.shortcuts import render
+
+from bizenv.core.decorators import permission_required
+from bizenv.dashboards import charts
+from bizenv.dashboards.overview import dashboard_overview, process_bottleneck
+from bizenv.dashboards.views import map_chart, ranking_chart, trend_chart
+from bizenv.dashboards.warnings import DROP_THRESHOLD
+from bizenv.organisations.permissions import Permission
+
+REFRESH_SECONDS = 300
 
 
-def cockpit(request, **kwargs):
-    raise Http404("建设中")
+@permission_required(Permission.VIEW_DASHBOARD)
+def cockpit(request):
+    ov = dashboard_overview(user=request.user)
+    bottleneck = process_bottleneck(user=request.user)
+    averages = ov.averages
+    context = {
+        "page_title": "领导驾驶舱",
+        "ov": ov,
+        "refresh_seconds": REFRESH_SECONDS,
+        "drop_threshold": DROP_THRESHOLD,
+        "bottleneck": bottleneck,
+        "region_map": map_chart(ov, dark=True),
+        "ranking_chart": ranking_chart(ov, dark=True),
+        "trend_chart": trend_chart(ov, dark=True),
+        "indicator_chart": charts.dark(charts.category_bars(
+            [(a.name, round(a.score, 1) if a.score is not None else None) for a in averages], value_label="平均得分", unit="分", vertical=True,
+            label_width=5)) if averages else None,
+        "bottleneck_chart": charts.dark(charts.category_bars(
+            [(s.step_name, round(s.mean_days, 2) if s.mean_days is not None else None) for s in bottleneck.steps],
+            value_label="平均用时", unit="工作日", highlight={bottleneck.slowest.step_name} if bottleneck.slowest
+            else ())) if bottleneck else None,
+    }
+    template = "dashboards/_cockpit_body.html" if request.htmx else "dashboards/cockpit.html"
+    return render(request, template, context)

@@ -1,0 +1,91 @@
+import re
+
+import pytest
+
+from bizenv.dashboards import charts
+from bizenv.dashboards.tests.test_home import chart, evaluated_world
+from tests.conftest import make_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cockpit_shows_the_whole_city_to_leaders_and_the_office_and_one_county_to_its_user(db):
+    world = evaluated_world()
+
+    for username in ("leader", "office"):
+        response = world.client(username).get("/cockpit/")
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "示范市营商环境监测驾驶舱" in html and "2026年10月" in html
+        assert 'class="mainnav"' not in html and "css/cockpit.css" in html  # its own dark page, no navigation
+        assert 'id="ck-fullscreen"' in html and 'id="ck-clock"' in html and "js/cockpit.js" in html
+        assert 'hx-trigger="every 300s"' in html  # refreshed every five minutes
+        kpis = re.findall(r'<div class="ck-kpi-label">([^<]+)</div>\s*<div class="ck-kpi-value">', html)
+        assert kpis == ["全市综合得分", "参评县（市、区）", "红榜", "黑榜", "预警区域", "数据完整度"]
+        assert "开办企业瓶颈环节" in html and "设立登记" in html and "最慢 北山县" in html
+        for element_id in ("ck-chart-map", "ck-chart-ranking", "ck-chart-trend", "ck-chart-indicators",
+                           "ck-chart-bottleneck"):
+            assert chart(html, element_id)["backgroundColor"] == charts.DARK_BACKGROUND
+        indicators = chart(html, "ck-chart-indicators")
+        assert len(indicators["xAxis"]["data"]) == 18  # the optional 跨境贸易 does not count
+        assert {d["key"] for d in chart(html, "ck-chart-map")["series"][1]["data"]} == {"990102", "990104"}
+
+    county = world.client("county").get("/cockpit/").content.decode()
+    assert "东城区营商环境监测驾驶舱" in county
+    for other in ("北山县", "南湖区", "西山县"):
+        assert other not in county
+
+    partial = world.client("leader").get("/cockpit/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<main id="cockpit-body"') and "<html" not in partial
+
+
+def test_cockpit_before_any_evaluation_still_renders(db):
+    world = make_world()
+
+    html = world.client("leader").get("/cockpit/").content.decode()
+
+    assert "尚无评价结果" in html and "暂无开办企业环节数据" in html
+
+
+@pytest.mark.parametrize("username", ["auditor", "nobody", "sysadmin"])
+def test_cockpit_needs_the_dashboard_permission(db, username):
+    assert make_world().client(username).get("/cockpit/").status_code == 403
+
+
+# ---------------------------------------------------------------------------------------- chart builders
+
+
+def test_dark_recolours_a_copy_and_leaves_the_original_alone():
+    light = charts.horizontal_bar([("东城区", 90.0), ("北山县", 60.0)], value_label="综合得分", unit="分")
+
+    dark = charts.dark(light)
+
+    assert dark["backgroundColor"] == charts.DARK_BACKGROUND and dark["textStyle"]["color"] == charts.DARK_TEXT
+    assert dark["yAxis"]["axisLabel"]["color"] == charts.DARK_TEXT
+    assert dark["xAxis"]["splitLine"]["lineStyle"]["color"] != "#ffffff"
+    assert dark["series"][0]["label"]["color"] == charts.DARK_TEXT
+    assert "backgroundColor" not in light and "color" not in light["yAxis"].get("axisLabel", {})
+
+
+def test_dark_map_keeps_warning_borders_readable():
+    option = charts.region_map(map_name="m", values=[{"name": "东城区", "key": "a", "value": 1.0}], value_label="x",
+                               warnings=[{"name": "东城区", "key": "a", "reason": "黑榜"}])
+
+    dark = charts.dark(option)
+
+    item = dark["series"][0]["data"][0]
+    assert item["itemStyle"]["borderColor"] == "#ff3b3b" and item["label"]["color"] == "#ffd54f"
+    assert dark["visualMap"]["inRange"]["color"] != option["visualMap"]["inRange"]["color"]
+
+
+def test_category_bars_keep_their_order_and_say_when_a_value_is_missing():
+    option = charts.category_bars([("开办企业", 80.0), ("知识产权创造、保护和运用", None)], value_label="平均得分",
+                                  highlight={"开办企业"}, label_width=5, vertical=True)
+
+    assert option["xAxis"]["data"] == ["开办企业", "知识产权…"]
+    first, missing = option["series"][0]["data"]
+    assert first["itemStyle"]["color"] == charts.WARNING_COLOR
+    assert missing["value"] == "-" and missing["label"]["formatter"] == "无数据"
+    assert missing["name"] == "知识产权创造、保护和运用"  # whole in the tooltip
+    horizontal = charts.category_bars([("甲", 1.0), ("乙", 2.0)], value_label="x")
+    assert horizontal["yAxis"]["data"] == ["乙", "甲"]  # the first at the top
