@@ -1,0 +1,69 @@
+"""The home page and the leaders' cockpit in Chromium on the full demo."""
+
+import re
+
+import pytest
+
+from bizenv.demo import demo_build
+from bizenv.organisations.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def full_demo(transactional_db, settings, tmp_path):
+    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
+    return demo_build(scale="small", progress=lambda _msg: None)
+
+
+def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, browser_session):
+    s = browser_session()
+    s.login("leader", DEMO_PASSWORD)
+    heading = s.page.locator("h1").inner_text()
+    assert "示范市营商环境总览" in heading
+    assert s.wait_for_charts() == 4  # the map, the ranking, the trend and the weight ring
+    assert s.page.locator("#warning-list li").count() >= 1
+
+    # Another month through the selector: the body is swapped and its charts drawn again.
+    options = s.page.locator("#home-month option").all()
+    earlier = options[-2].get_attribute("value")
+    s.page.select_option("#home-month", earlier)
+    s.page.wait_for_function(
+        "m => document.querySelector('h1').textContent.includes(m + '月')", arg=str(int(earlier)))
+    assert f"month={earlier}" in s.page.url
+    assert s.wait_for_charts() == 4
+    assert s.errors == []
+
+    # A county in the ranking opens its region page.
+    first = s.page.locator("#ranking-table a").first
+    code_name = first.inner_text()
+    first.click()
+    s.page.wait_for_load_state("networkidle")
+    assert re.search(r"/region/\d{6}/$", s.page.url), (code_name, s.page.url)
+    s.errors.clear()  # the region page has its own tests
+
+    # The cockpit on a 1920×1080 wall screen: every chart drawn, nothing scrolls, no console error.
+    s.page.set_viewport_size({"width": 1920, "height": 1080})
+    s.goto("/cockpit/")
+    assert "营商环境监测驾驶舱" in s.page.locator("h1").inner_text()
+    assert s.wait_for_charts() == 5  # ranking, map, first-level averages, trend, 开办企业 steps
+    assert s.page.locator("nav.mainnav").count() == 0
+    assert re.search(r"\d{2}:\d{2}:\d{2}", s.page.locator("#ck-clock").inner_text())
+    size = s.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert size == [1920, 1080]
+    s.page.set_viewport_size({"width": 1366, "height": 768})
+    s.page.wait_for_timeout(300)
+    size = s.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert size == [1366, 768]
+    assert s.errors == []
+
+    # A county account sees only its own county.
+    s = browser_session()
+    s.login("county", DEMO_PASSWORD)
+    assert "东城区营商环境总览" in s.page.locator("h1").inner_text()
+    s.wait_for_charts()
+    text = s.page.locator("main").inner_text()
+    assert "东城区" in text
+    for other in ("青溪县", "西城区", "临江市", "示范市营商环境总览"):
+        assert other not in text
+    assert s.errors == []
