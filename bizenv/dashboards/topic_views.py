@@ -1,80 +1,228 @@
-"""A topic page per first-level indicator (专题): measured process, bottlenecks, drill-down and its tabs."""
+"""A topic page per first-level indicator (专题) with its tabs: 概览, 对比分析, 自查自评, 研判报告.
 
-from django.http import Http404
+Every tab takes ?region= and ?period= (or ?year=&month=); the reads are reports.selectors (region-scoped),
+which compose analysis.reports. An htmx request gets the page body alone (selectors, tabs and the tab).
+"""
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 
+from bizenv.analysis import charts as analysis_charts
 from bizenv.core.decorators import permission_required
+from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.periods import Period
 from bizenv.dashboards import charts
-from bizenv.datasets.bottlenecks import summarise_regions, summarise_steps
-from bizenv.datasets.catalog import DATASETS
-from bizenv.datasets.selectors import step_statistics
-from bizenv.indicators.selectors import active_version
-from bizenv.organisations.permissions import Permission
+from bizenv.organisations.permissions import Permission, has_permission
+from bizenv.reports import charts as topic_charts
+from bizenv.reports import rendering, selectors
+from bizenv.reports.topic import period_menu, report_filename, summary_text
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TABS = (("overview", "概览", "core:topic"), ("compare", "对比分析", "dashboards:topic_compare"),
+        ("assessment", "自查自评", "dashboards:topic_self_assessment"), ("report", "研判报告", "core:topic"))
+
+
+def _asked_period(request) -> str:
+    year, month = request.GET.get("year", ""), request.GET.get("month", "")
+    if year.isdigit() and month.isdigit():
+        return f"{int(year):04d}-{int(month):02d}"
+    return request.GET.get("period", "")
+
+
+def _scope(request, code: str) -> selectors.TopicScope:
+    try:
+        return selectors.topic_scope(user=request.user, code=code, region=request.GET.get("region", ""),
+                                     period=_asked_period(request))
+    except ApplicationError as exc:
+        if exc.code == ErrorCode.NOT_FOUND:
+            raise Http404(str(exc)) from None
+        raise Http404(f"参数有误：{exc}") from None
+
+
+def _query(scope: selectors.TopicScope, **extra) -> str:
+    return urlencode({"region": scope.region.code, "period": scope.period, **extra})
+
+
+def _base_context(request, scope: selectors.TopicScope, tab: str) -> dict:
+    query = _query(scope)
+    tabs = []
+    for key, label, url_name in TABS:
+        url = reverse(url_name, args=[scope.code]) + "?" + query + ("&tab=report" if key == "report" else "")
+        tabs.append({"key": key, "label": label, "url": url, "active": key == tab})
+    period = Period.parse(scope.period) if scope.period else None
+    menu = period_menu(scope.periods)
+    return {
+        "nav_active": "topics", "page_title": scope.indicator.name, "scope": scope, "indicator": scope.indicator,
+        "version": scope.version, "tab": tab, "tabs": tabs, "query": query,
+        "period_label": period.label if period else "尚无评价结果",
+        "years": [y["year"] for y in menu], "months": list(range(1, 13)),
+        "year": period.year if period else None, "month": period.index if period else None,
+        "form_action": next(t["url"].split("?")[0] for t in tabs if t["active"]),
+        "can_view_records": has_permission(request.user, Permission.VIEW_RECORDS),
+    }
+
+
+def _render(request, context: dict, tab_template: str) -> HttpResponse:
+    context["tab_template"] = tab_template
+    if request.htmx:
+        return render(request, "dashboards/_topic_body.html", context)
+    return render(request, "dashboards/topic.html", context)
+
+
+def _error(context: dict, exc: ApplicationError) -> dict:
+    return {**context, "error": str(exc)}
 
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def topic(request, code: str):
-    version = active_version()
-    if version is None:
-        raise Http404("尚未发布指标体系")
-    indicator = (
-        version.indicators.filter(level=1, code=code)
-        .prefetch_related("lead_departments", "responsible_departments", "weight_variants")
-        .first()
-    )
-    if indicator is None:
-        raise Http404("没有这个专题")
-    children = list(
-        version.indicators.filter(code__startswith=indicator.code + ".")
-        .prefetch_related("lead_departments")
-        .order_by("level", "sort_order")
-    )
-    by_parent: dict[int, list] = {}
-    for child in children:
-        by_parent.setdefault(child.parent_id, []).append(child)
-    rows = []
-
-    def walk(node, depth):
-        for child in by_parent.get(node.pk, []):
-            rows.append({"indicator": child, "depth": depth, "is_leaf": child.pk not in by_parent})
-            walk(child, depth + 1)
-
-    walk(indicator, 1)
-    second_level = by_parent.get(indicator.pk, [])
-    processes = []
-    for dataset in (d for d in DATASETS.values() if d.topic == indicator.code):
-        period, step_rows = step_statistics(user=request.user, process=dataset.code)
-        if not step_rows:
-            continue
-        steps = summarise_steps(step_rows)
-        processes.append({
-            "dataset": dataset, "period": period, "steps": steps, "regions": summarise_regions(step_rows),
-            "chart": charts.horizontal_bar([(st.step_name[:14], round(st.mean_days, 2)) for st in steps
-                                            if st.mean_days is not None], value_label="平均用时", unit="工作日"),
-        })
-    context = {
-        "nav_active": "topics",
-        "page_title": indicator.name,
-        "version": version,
-        "indicator": indicator,
+    scope = _scope(request, code)
+    if request.GET.get("tab") == "report":
+        return _report_tab(request, scope)
+    user = request.user
+    context = _base_context(request, scope, "overview")
+    peers = selectors.topic_peer_changes(user=user, scope=scope)
+    headline = selectors.topic_headline(user=user, scope=scope, peers=peers)
+    node_scores = selectors.topic_node_scores(user=user, scope=scope)
+    rows = selectors.topic_tree_rows(scope=scope)
+    for row in rows:
+        row["now"] = node_scores.get(row["indicator"].code)
+    volumes = selectors.topic_volumes(user=user, scope=scope)
+    processes = selectors.topic_bottlenecks(user=user, scope=scope)
+    for proc in processes:
+        proc["chart"] = charts.horizontal_bar([(st.step_name[:14], round(st.mean_days, 2)) for st in proc["steps"]
+                                               if st.mean_days is not None], value_label="平均用时", unit="工作日")
+    second_level = scope.level2
+    context.update({
+        "peers": peers, "headline": headline,
+        "headline_deltas": [("同比变化", headline["yoy"], "较上年同月（分）" + ("，各区县平均" if scope.aggregate else "")),
+                            ("环比变化", headline["pop"], "较上月（分）" + ("，各区县平均" if scope.aggregate else ""))],
         "rows": rows,
         "weights_chart": charts.weights_pie([(c.name, c.weight) for c in second_level]) if second_level else None,
+        "peers_chart": topic_charts.region_bar([(p.code, p.name, p.score) for p in peers],
+                                               value_label=f"{scope.indicator.name}得分", unit="分",
+                                               highlight=scope.region.code) if peers else None,
+        "volumes_chart": topic_charts.line_chart(
+            volumes[0]["periods"], [(v["dataset"].name, v["counts"]) for v in volumes], unit="件"
+        ) if volumes else None,
+        "volumes": volumes,
         "processes": processes,
-    }
-    return render(request, "dashboards/topic.html", context)
+    })
+    return _render(request, context, "dashboards/_topic_overview.html")
 
 
+def _report_tab(request, scope: selectors.TopicScope):
+    context = _base_context(request, scope, "report")
+    try:
+        data = selectors.topic_report_data(user=request.user, scope=scope)
+        context.update({"summary": summary_text(data), "data": data})
+    except ApplicationError as exc:
+        context = _error(context, exc)
+    context.update({"pdf_available": rendering.soffice_path() is not None,
+                    "docx_url": reverse("dashboards:topic_report_docx", args=[scope.code]) + "?" + context["query"],
+                    "pdf_url": reverse("dashboards:topic_report_pdf", args=[scope.code]) + "?" + context["query"]})
+    return _render(request, context, "dashboards/_topic_report.html")
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
 def topic_compare(request, code: str):
-    raise Http404("建设中")
+    scope = _scope(request, code)
+    user = request.user
+    context = _base_context(request, scope, "compare")
+    try:
+        sub_rows = selectors.topic_sub_rows(user=user, scope=scope) if scope.period else []
+        columns, matrix = selectors.topic_matrix(user=user, scope=scope)
+    except ApplicationError as exc:
+        return _render(request, _error(context, exc), "dashboards/_topic_compare.html")
+    scored = [r for r in sub_rows if r.level == 2 and r.score is not None]
+    if len(scored) < 3:
+        scored = [r for r in sub_rows if r.level > 1 and r.score is not None]
+    own_name = "各区县平均" if scope.aggregate else scope.region.name
+    peers = [(m["region"].code, m["region"].name, m["cells"][0].score if m["cells"][0] else None) for m in matrix]
+    context.update({
+        "sub_rows": sub_rows, "columns": columns, "matrix": matrix,
+        "bench_chart": topic_charts.score_bars(
+            [r.name for r in scored],
+            [(own_name, [r.score for r in scored]), ("最优地区", [r.best_region_score for r in scored])],
+        ) if scored else None,
+        "radar_chart": analysis_charts.benchmark_radar(
+            [r for r in selectors.topic_comparison(user=user, scope=scope)["comparison_rows"] if r.code in
+             {s.code for s in scored}], region_name=scope.region.name,
+        ) if scored and not scope.aggregate and len(scored) >= 3 else None,
+        "peers_chart": topic_charts.region_bar(peers, value_label=f"{scope.indicator.name}得分", unit="分",
+                                               highlight=scope.region.code) if any(p[2] is not None for p in peers)
+        else None,
+    })
+    return _render(request, context, "dashboards/_topic_compare.html")
 
 
+@permission_required(Permission.VIEW_DASHBOARD)
 def topic_self_assessment(request, code: str):
-    raise Http404("建设中")
+    scope = _scope(request, code)
+    user = request.user
+    context = _base_context(request, scope, "assessment")
+    if not scope.period:
+        return _render(request, context, "dashboards/_topic_assessment.html")
+    codes = [scope.code, *(n.code for n in scope.level2)]
+    if scope.aggregate:
+        peers = selectors.topic_peer_changes(user=user, scope=scope)
+        periods, trend = selectors.topic_peer_trend(user=user, scope=scope)
+        context.update({
+            "peers": peers,
+            "trend_chart": topic_charts.line_chart(periods, [(f"各区县平均{scope.indicator.name}得分", trend)],
+                                                   unit="分") if any(v is not None for v in trend) else None,
+            "yoy_chart": topic_charts.region_bar([(p.code, p.name, p.yoy_delta) for p in peers],
+                                                 value_label="同比变化", unit="分", signed=True)
+            if any(p.yoy_delta is not None for p in peers) else None,
+            "pop_chart": topic_charts.region_bar([(p.code, p.name, p.pop_delta) for p in peers],
+                                                 value_label="环比变化", unit="分", signed=True)
+            if any(p.pop_delta is not None for p in peers) else None,
+        })
+        return _render(request, context, "dashboards/_topic_assessment.html")
+    changes = []
+    for kind in ("yoy", "pop"):
+        try:
+            report = selectors.topic_changes(user=user, scope=scope, kind=kind)
+            report["topic_chart"] = analysis_charts.change_bar(report["report"], codes=codes)
+            changes.append(report)
+        except ApplicationError as exc:
+            changes.append({"kind": kind, "kind_label": "同比" if kind == "yoy" else "环比", "error": str(exc)})
+    try:
+        forecast = selectors.topic_forecast(user=user, scope=scope)
+    except ApplicationError as exc:
+        forecast = {"error": str(exc)}
+    context.update({"changes": changes, "forecast": forecast})
+    return _render(request, context, "dashboards/_topic_assessment.html")
 
 
+def _report_data(request, code: str):
+    scope = _scope(request, code)
+    try:
+        return selectors.topic_report_data(user=request.user, scope=scope)
+    except ApplicationError as exc:
+        raise Http404(str(exc)) from None
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
 def topic_report_docx(request, code: str):
-    raise Http404("建设中")
+    data = _report_data(request, code)
+    return _download(rendering.topic_report_word(data), report_filename(data, "docx"), DOCX)
 
 
+@permission_required(Permission.VIEW_DASHBOARD)
 def topic_report_pdf(request, code: str):
-    raise Http404("建设中")
+    data = _report_data(request, code)
+    try:
+        pdf = rendering.docx_to_pdf(rendering.topic_report_word(data))
+    except ApplicationError as exc:
+        return render(request, "dashboards/topic_report_unavailable.html",
+                      {"nav_active": "topics", "page_title": "研判报告", "message": str(exc), "data": data},
+                      status=503)
+    return _download(pdf, report_filename(data, "pdf"), "application/pdf")

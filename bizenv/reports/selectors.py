@@ -247,31 +247,38 @@ def _aggregate_sub_rows(*, user, scope: TopicScope) -> list[SubRow]:
     return out
 
 
+def topic_headline(*, user, scope: TopicScope, peers: list[PeerRow] | None = None) -> dict:
+    """The region's topic score, rank among its peers, and 同比/环比 score changes; for a city the mean of its
+    counties' scores (no rank)."""
+    if not scope.period:
+        return {"score": None, "rank": None, "count": 0, "yoy": None, "pop": None}
+    peers = topic_peer_changes(user=user, scope=scope) if peers is None else peers
+    count = sum(1 for p in peers if p.score is not None)
+    if not scope.aggregate:
+        own = next((p for p in peers if p.code == scope.region.code), None)
+        if own is None:
+            return {"score": None, "rank": None, "count": count, "yoy": None, "pop": None}
+        return {"score": own.score, "rank": own.rank, "count": count, "yoy": own.yoy_delta, "pop": own.pop_delta}
+    now = Period.parse(scope.period)
+    yoy, pop = str(now.year_ago()), str(now.previous())
+    rows = topic_peer_scores(user=user, scope=scope, periods=[scope.period, yoy, pop])
+    means = {p: mean([r.score for r in rows if r.period == p]) for p in (scope.period, yoy, pop)}
+    return {"score": means[scope.period], "rank": None, "count": count,
+            "yoy": delta(means[scope.period], means[yoy]), "pop": delta(means[scope.period], means[pop])}
+
+
 def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
     """Everything the topic report of the region and period says (aggregates of the counties for a city)."""
     if not scope.period:
         raise ApplicationError("尚无评价结果，无法生成研判报告。")
     peers = topic_peer_changes(user=user, scope=scope)
     forecast, strengths, weaknesses = None, (), ()
+    headline = topic_headline(user=user, scope=scope, peers=peers)
+    score, rank, yoy, pop = headline["score"], headline["rank"], headline["yoy"], headline["pop"]
+    sub_rows = topic_sub_rows(user=user, scope=scope)
     if scope.aggregate:
-        now = Period.parse(scope.period)
-        scores = {p: mean([r.score for r in topic_peer_scores(user=user, scope=scope, periods=[p])])
-                  for p in (str(now.year_ago()), str(now.previous()))}
-        sub_rows = _aggregate_sub_rows(user=user, scope=scope)
-        score = sub_rows[0].score
-        rank, yoy, pop = None, delta(score, scores[str(now.year_ago())]), delta(score, scores[str(now.previous())])
         history_periods, history = topic_peer_trend(user=user, scope=scope, months=12)
     else:
-        comparison = topic_comparison(user=user, scope=scope)
-        sub_rows = [SubRow(code=r.code, name=r.name, level=r.level, unit=r.unit if r.level > 1 else "",
-                           value=r.value, score=r.score, rank=r.rank or None, best_region_name=r.best_region_name,
-                           best_region_value=r.best_region_value, best_region_score=r.best_region_score,
-                           benchmark_value=r.benchmark.value if r.benchmark else None,
-                           benchmark_cities=r.benchmark.cities if r.benchmark else "",
-                           reaches_benchmark=r.reaches_benchmark) for r in comparison["comparison_rows"]]
-        own = next((p for p in peers if p.code == scope.region.code), None)
-        score, rank = sub_rows[0].score, sub_rows[0].rank
-        yoy, pop = (own.yoy_delta, own.pop_delta) if own else (None, None)
         try:
             yearly = topic_changes(user=user, scope=scope, kind="yoy", top=3)
             strengths = tuple(r.name for r in yearly["strengths"])
@@ -280,7 +287,7 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
             pass
         history_periods, history = (), ()
         try:
-            result = topic_forecast(user=user, scope=scope, history=12, horizon=3)
+            result = topic_forecast(user=user, scope=scope)
             f = result["forecast"]
             history_periods, history = tuple(f.history_periods), tuple(f.history)
             if f.mean and all(v is not None for v in (*f.mean, *f.lower, *f.upper)):
@@ -303,3 +310,31 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
         yoy_delta=yoy, pop_delta=pop, sub_rows=tuple(sub_rows), peers=tuple(peers),
         history_periods=tuple(history_periods), history=tuple(history), forecast=forecast,
         process_name=process_name, steps=steps, strengths=strengths, weaknesses=weaknesses)
+
+
+def topic_node_scores(*, user, scope: TopicScope) -> dict[str, dict]:
+    """{node code: {"value", "score", "rank"}} of the region for every node of the topic — for a city the mean
+    over its counties (no rank)."""
+    codes = [scope.code, *(n.code for n in scope.nodes)]
+    rows = topic_peer_scores(user=user, scope=scope, codes=codes)
+    if not scope.aggregate:
+        return {r.indicator: {"value": r.value, "score": r.score, "rank": r.rank or None}
+                for r in rows if r.region == scope.region.code}
+    out: dict[str, dict] = {}
+    for code in codes:
+        mine = [r for r in rows if r.indicator == code]
+        out[code] = {"value": mean([r.value for r in mine]), "score": mean([r.score for r in mine]), "rank": None}
+    return out
+
+
+def topic_sub_rows(*, user, scope: TopicScope) -> list[SubRow]:
+    """The topic's nodes against the best region and the best-practice value (a city: its counties' means)."""
+    if scope.aggregate:
+        return _aggregate_sub_rows(user=user, scope=scope)
+    return [SubRow(code=r.code, name=r.name, level=r.level, unit=r.unit if r.level > 1 else "",
+                   value=r.value, score=r.score, rank=r.rank or None, best_region_name=r.best_region_name,
+                   best_region_value=r.best_region_value, best_region_score=r.best_region_score,
+                   benchmark_value=r.benchmark.value if r.benchmark else None,
+                   benchmark_cities=r.benchmark.cities if r.benchmark else "",
+                   reaches_benchmark=r.reaches_benchmark)
+            for r in topic_comparison(user=user, scope=scope)["comparison_rows"]]

@@ -29,6 +29,13 @@ class SubRow:
     benchmark_cities: str = ""
     reaches_benchmark: bool | None = None
 
+    @property
+    def gap_to_best(self) -> float | None:
+        """Points behind the best region (0 when this is the best)."""
+        if self.score is None or self.best_region_score is None:
+            return None
+        return max(self.best_region_score - self.score, 0.0)
+
 
 @dataclass(frozen=True)
 class PeerRow:

@@ -1,0 +1,153 @@
+"""Topic pages (专题): tabs, county drill-down, 对比分析, 自查自评 and the 研判报告 in Word and PDF, region-scoped."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+
+import pytest
+from docx import Document
+
+from bizenv.analysis.services import benchmarks_load_shipped
+from bizenv.core.periods import Period
+from bizenv.datasets.models import StepStatistic
+from bizenv.indicators.selectors import active_version
+from bizenv.observations.models import Observation, ObservationSource, ObservationStatus
+from bizenv.reports import rendering
+from tests.conftest import make_world
+
+from .test_topic_bottlenecks import _load_systems
+
+pytestmark = pytest.mark.django_db
+
+TOPIC = "/topics/starting_business/"
+PERIOD = "2026-10"
+MONTHS = [str(Period.parse(PERIOD).shift(i - 13)) for i in range(14)]
+
+
+@pytest.fixture
+def world():
+    world = make_world()
+    _load_systems()
+    benchmarks_load_shipped(actor=None)
+    version = active_version()
+    leaves = [i for i in version.indicators.filter(code__startswith="starting_business.")
+              if not version.indicators.filter(parent=i).exists()]
+    rows = []
+    # 东城区 is close to the best values and improving; 北山县 halfway and getting worse.
+    for region, share, trend in ((world.county_a, 0.1, -0.01), (world.county_b, 0.5, 0.01)):
+        for t, period in enumerate(MONTHS):
+            for leaf in leaves:
+                position = min(max(share + trend * t, 0.0), 1.0)
+                value = leaf.best + (leaf.worst - leaf.best) * position
+                rows.append(Observation(system_version=version, indicator=leaf, region=region, period=period,
+                                        value=value, source=ObservationSource.REPORT,
+                                        status=ObservationStatus.APPROVED))
+        StepStatistic.objects.create(process="business_registrations", region=region, period=PERIOD, step_no=1,
+                                     step_name="设立登记", cases=120, mean_days=1.5, p90_days=3,
+                                     share_over_limit=0.2)
+    Observation.objects.bulk_create(rows)
+    return world
+
+
+def chart(html: str, element_id: str) -> dict:
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"没有图表 {element_id}"
+    return json.loads(found.group(1))
+
+
+def get(client, path: str, **params) -> str:
+    response = client.get(path, {"period": PERIOD, **params})
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def test_overview_has_tabs_selectors_county_bars_that_drill_down_and_links_to_indicators_and_records(world):
+    office = world.client("office")
+    html = get(office, TOPIC)
+    for label in ("概览", "对比分析", "自查自评", "研判报告"):
+        assert f">{label}</a>" in html
+    assert 'hx-get="/topics/starting_business/compare/?region=990100&amp;period=2026-10"' in html
+    assert 'name="region"' in html and 'name="year"' in html and 'name="month"' in html
+    bars = chart(html, "chart-topic-peers")
+    assert {d["key"] for d in bars["series"][0]["data"]} == {"990101", "990102"}
+    assert bars["yAxis"]["data"][-1] == "东城区"  # the best county on top
+    assert 'data-click-url="/topics/starting_business/?region=__KEY__&amp;period=2026-10"' in html
+    assert 'href="/indicator/starting_business.time.establishment/?region=990100' in html
+    assert "/data/records/business_registrations/?month=2026-10&amp;region=990102" in html
+
+    county = get(office, TOPIC, region="990102")
+    assert "北山县 · 2026年10月" in county and "排名" in county
+    assert "/data/records/business_registrations/?month=2026-10&amp;region=990102" in county
+
+
+def test_compare_tab_puts_the_county_against_the_best_region_and_best_practice(world):
+    html = get(world.client("office"), TOPIC + "compare/", region="990102")
+    assert "与最优地区、最佳实践城市对比" in html and "东城区" in html
+    assert "银川、杭州、深圳、西安" in html  # seed 002 best-practice cities
+    assert "chart-topic-compare-peers" in html and "各区县分项得分" in html
+    city = get(world.client("office"), TOPIC + "compare/")
+    assert "各区县平均" in city
+
+
+def test_self_assessment_tab_shows_yoy_pop_strengths_and_forecast(world):
+    html = get(world.client("office"), TOPIC + "self-assessment/", region="990102")
+    assert "同比明细（2026-10 对比 2025-10）" in html and "环比明细（2026-10 对比 2026-09）" in html
+    assert "短板（同比退步最多的指标）" in html and "企业设立登记耗时" in html
+    forecast = chart(html, "chart-topic-forecast")
+    assert forecast["xAxis"]["data"][-1] > PERIOD
+    assert "开办企业耗时" in chart(html, "yoy")["xAxis"]["data"]
+    city = get(world.client("office"), TOPIC + "self-assessment/")
+    assert "各区县同比、环比" in city and chart(city, "chart-topic-yoy")["series"][0]["data"]
+
+
+def test_htmx_tab_request_gets_the_page_body_alone(world):
+    response = world.client("office").get(TOPIC + "compare/", {"period": PERIOD}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and body.startswith('<div id="topic-body"') and "<html" not in body
+
+
+def test_report_tab_offers_word_and_pdf_or_explains_why_not(world, monkeypatch):
+    html = get(world.client("office"), TOPIC, tab="report", region="990102")
+    assert "下载 Word 报告" in html and "/topics/starting_business/report.docx?region=990102" in html
+    assert "北山县“开办企业”得分" in html
+    monkeypatch.setattr(rendering.shutil, "which", lambda _name: None)
+    html = get(world.client("office"), TOPIC, tab="report", region="990102")
+    assert "btn-disabled" in html and "未安装 LibreOffice" in html
+    response = world.client("office").get(TOPIC + "report.pdf", {"period": PERIOD, "region": "990102"})
+    assert response.status_code == 503 and "未安装 LibreOffice" in response.content.decode()
+
+
+def test_word_report_names_region_topic_and_period_and_a_city_report_speaks_of_its_counties(world):
+    response = world.client("office").get(TOPIC + "report.docx", {"region": "990102", "period": PERIOD})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    doc = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "北山县" in text and "开办企业" in text and "2026年10月" in text
+    assert "在 2 个参评地区中排名第 2 位" in text
+    assert "企业设立登记耗时" in cells and "设立登记" in cells
+    assert len(doc.inline_shapes) == 3
+
+    response = world.client("leader").get(TOPIC + "report.docx", {"period": PERIOD})
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "示范市所辖 2 个县（市、区）“开办企业”平均得分" in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice 未安装")
+def test_pdf_report_is_converted_by_libreoffice(world):
+    response = world.client("office").get(TOPIC + "report.pdf", {"region": "990102", "period": PERIOD})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_county_user_sees_its_own_county_only(world):
+    county = world.client("county")
+    html = get(county, TOPIC)
+    assert "东城区 · 2026年10月" in html and "北山县" not in html
+    for path in (TOPIC, TOPIC + "compare/", TOPIC + "self-assessment/", TOPIC + "report.docx"):
+        assert county.get(path, {"period": PERIOD, "region": "990102"}).status_code == 404
+    assert world.client("sysadmin").get(TOPIC).status_code == 403
