@@ -178,3 +178,12 @@ def test_trend_line_shows_gaps_for_missing_periods():
 
     assert option["series"][0]["data"] == [80.0, "-"] and option["legend"]["data"] == ["东城区"]
     assert option["yAxis"]["max"] == 100 and option["yAxis"]["min"] == 70
+
+
+def test_topic_list_links_each_topic_and_its_indicator_page(db):
+    world = make_world()
+    load_systems()
+
+    html = world.client("leader").get("/topics/").content.decode()
+
+    assert 'href="/topics/starting_business/"' in html and 'href="/indicator/starting_business/"' in html
