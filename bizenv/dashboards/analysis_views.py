@@ -14,7 +14,7 @@ from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period
 from bizenv.dashboards.forms_analysis import SPAN_LABELS, VIEW_LABELS, compare_filters, self_filters
-from bizenv.evaluation.selectors import evaluation_periods, run_list
+from bizenv.evaluation.selectors import evaluation_periods, run_list, run_ranking
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 
@@ -231,6 +231,19 @@ def _self_forecast(request, f) -> dict:
     return {"forecast": forecast, "forecast_chart": chart}
 
 
+def _official_rank(request, setting: Setting, region: str, period: str) -> dict | None:
+    """The region's place in the published evaluation of the period (rankings are visible to every
+    dashboard user, while the analysis only compares the regions the user may see)."""
+    run = run_list(user=request.user, system_version=setting.version, period=period).first()
+    if run is None:
+        return None
+    rows = [r for r in run_ranking(run=run).rows if r.member]
+    mine = next((r for r in rows if r.region.code == region), None)
+    if mine is None or mine.total is None or not mine.total.rank:
+        return None
+    return {"rank": mine.total.rank, "of": len(rows), "run": run}
+
+
 def _self_context(request) -> tuple[dict, str]:
     context: dict = {"nav_active": "self-assessment", "page_title": "自查自评"}
     part = request.GET.get("part", "") if request.htmx else ""
@@ -269,6 +282,8 @@ def _self_context(request) -> tuple[dict, str]:
         improved=sum(1 for r in leaves if (r.score_delta or 0) > 0),
         declined=sum(1 for r in leaves if (r.score_delta or 0) < 0),
         compared_leaves=sum(1 for r in leaves if r.score_delta is not None),
+        official=_official_rank(request, setting, report.region, report.period) if data["regions_compared"] <= 1
+        else None,
     )
     return context, part
 
