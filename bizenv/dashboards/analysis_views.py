@@ -90,6 +90,8 @@ def _compare_filters(request, setting: Setting):
 
 def _compare_results(request, setting: Setting, f) -> dict:
     out: dict = {"error": ""}
+    if not f.regions or not f.indicators:
+        return {"error": "请至少选择一个区域。" if not f.regions else "请至少选择一个指标。"}
     try:
         periods = reports.query_periods(periods=f.periods)
         rows = reports.combined_query(user=request.user, regions=f.regions, periods=periods,

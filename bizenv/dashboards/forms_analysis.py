@@ -65,7 +65,7 @@ class CompareFilters:
 
     def query(self, **override) -> str:
         """The filters as a query string (for the Excel link and the plain-GET fallback)."""
-        pairs = [("regions", c) for c in self.regions] + [("indicators", c) for c in self.indicators]
+        pairs = [("f", "1")] + [("regions", c) for c in self.regions] + [("indicators", c) for c in self.indicators]
         pairs += [("span", self.span), ("start", self.start), ("end", self.end), ("year", self.year),
                   ("measure", self.measure), ("view", self.view), ("focus", self.focus), ("at", self.at),
                   ("adv_region", self.adv_region), ("adv_period", self.adv_period)]
@@ -95,7 +95,9 @@ def compare_filters(data: QueryDict, *, months: Sequence[str], default_regions: 
         if Period.parse(start) > Period.parse(end):
             raise ApplicationError("开始月份不能晚于结束月份。")
         periods = [str(p) for p in _range(start, end)]
-    indicators = _codes(data, "indicators") or list(default_indicators)
+    # A submitted form with nothing ticked means nothing, not the defaults (a first visit has no `f`).
+    submitted = bool(data.get("f"))
+    indicators = _codes(data, "indicators") or ([] if submitted else list(default_indicators))
     measure = _choice(data, "measure", MEASURE_LABELS, "score", "对比口径")
     default_view = "snapshot" if len(periods) == 1 else "trend"
     view = _choice(data, "view", VIEW_LABELS, default_view, "展示方式")
@@ -106,7 +108,7 @@ def compare_filters(data: QueryDict, *, months: Sequence[str], default_regions: 
     if at not in periods:
         at = periods[-1]
     return CompareFilters(
-        regions=_codes(data, "regions") or list(default_regions), span=span, start=start, end=end, year=year,
+        regions=_codes(data, "regions") or ([] if submitted else list(default_regions)), span=span, start=start, end=end, year=year,
         periods=periods, indicators=indicators, measure=measure, view=view, focus=focus, at=at,
         adv_region=data.get("adv_region", "").strip() or default_region,
         adv_period=_month(data, "adv_period", latest, "对标月份"), system=data.get("system", "").strip())

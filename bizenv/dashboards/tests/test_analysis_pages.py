@@ -221,3 +221,8 @@ def test_pages_need_the_dashboard_permission(city):
     for path in ("/compare/", "/compare/export.xlsx", "/self-assessment/"):
         response = auditor.get(path)
         assert response.status_code == 403 and "查看分析页面" in response.content.decode()
+
+
+def test_compare_with_nothing_ticked_asks_for_a_region_instead_of_showing_everything(office):
+    html = _page(office, "/compare/", f="1", indicators="start")
+    assert "请至少选择一个区域" in html and "chart-compare" not in html
