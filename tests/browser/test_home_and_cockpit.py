@@ -34,13 +34,28 @@ def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, b
     assert s.wait_for_charts() == 4
     assert s.errors == []
 
-    # A county in the ranking opens its region page.
+    # A click on a county of the map opens its region page (the point comes from ECharts' own projection).
+    home = s.page.url
+    s.page.locator("[data-chart=chart-region-map]").scroll_into_view_if_needed()
+    code, x, y = s.page.evaluate("""async () => {
+        const el = document.querySelector('[data-chart=chart-region-map]');
+        const geo = await (await fetch(el.dataset.mapUrl)).json();
+        const props = geo.features[0].properties;
+        const point = echarts.getInstanceByDom(el).convertToPixel({seriesIndex: 0}, props.cp);
+        const box = el.getBoundingClientRect();
+        return [props.code, box.left + point[0], box.top + point[1] + 12];
+    }""")
+    s.page.mouse.click(x, y)
+    s.page.wait_for_url(f"**/region/{code}/")
+    s.errors.clear()  # the region page has its own tests
+
+    # So does a county in the ranking.
+    s.page.goto(home)
     first = s.page.locator("#ranking-table a").first
-    code_name = first.inner_text()
     first.click()
     s.page.wait_for_load_state("networkidle")
-    assert re.search(r"/region/\d{6}/$", s.page.url), (code_name, s.page.url)
-    s.errors.clear()  # the region page has its own tests
+    assert re.search(r"/region/\d{6}/$", s.page.url), s.page.url
+    s.errors.clear()
 
     # The cockpit on a 1920×1080 wall screen: every chart drawn, nothing scrolls, no console error.
     s.page.set_viewport_size({"width": 1920, "height": 1080})
