@@ -108,8 +108,12 @@ def regions_visible(*, user, codes: Sequence[str]) -> list[Region]:
 
 
 def comparison_regions(*, user, region: Region, scope: str = "") -> list[Region]:
-    """The regions `region` is compared and ranked with: the visible regions of its level group under
-    `scope` (a province or city code; default its own parent), always including itself."""
+    """The regions `region` is compared and ranked with: every region of its level group under `scope`
+    (a province or city code the user may see; default its own parent), always including itself.
+
+    Ranks and the best region are comparative, as in a published evaluation, which every dashboard user
+    sees whole: a county is ranked among all its peers. Only aggregates of the peers leave the reports;
+    their values and raw records stay behind the region policy (region_visible, regions_visible)."""
     if scope:
         parent = region_visible(user=user, code=scope)
         if not region.path.startswith(parent.path) or region.pk == parent.pk:
@@ -120,8 +124,8 @@ def comparison_regions(*, user, region: Region, scope: str = "") -> list[Region]
     else:
         return [region]
     levels = LEVEL_GROUPS.get(RegionLevel(region.level), (region.level,))
-    found = list(regions_for(user, Permission.VIEW_DASHBOARD)
-                 .filter(path__startswith=under, level__in=levels).exclude(path=under).order_by("path"))
+    found = list(Region.objects.filter(path__startswith=under, level__in=levels).exclude(path=under)
+                 .order_by("path"))
     return found if any(r.pk == region.pk for r in found) else [region, *found]
 
 

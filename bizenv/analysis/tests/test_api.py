@@ -118,8 +118,11 @@ def test_changes_pop(office):
 def test_a_county_user_sees_only_its_own_county(county):
     refused = get(county, "changes", region="990102", period="2025-12", kind="yoy")
     assert refused.status_code == 404 and "无权查看" in refused.json()["detail"]
+    # Ranked among all four counties, as in a published evaluation; only its own rows come back.
     mine = get(county, "changes", region="990101", period="2025-12", kind="yoy").json()
-    assert mine["regions_compared"] == 1
+    assert mine["regions_compared"] == 4
+    assert {r["code"] for r in get(county, "compare", region="990101", period="2025-12").json()["rows"]} <= \
+        {"TOTAL", "start", "start.time", "start.cost", "power", "power.time", "service", "service.online"}
     hidden = get(county, "query", regions="990101,990102", periods="2025-12")
     assert hidden.status_code == 404 and "990102" in hidden.json()["detail"]
 
