@@ -113,7 +113,9 @@ def forecast_report(*, user, region: str, period: str, indicator: str = "TOTAL",
     result = forecast_series(list(series), periods, horizon=horizon, level=level)
     spec = cube.system.specs[node]
     unit = (spec.unit if spec else "") if measure == "value" else "分"
-    name = cube.system.names[node] + ("" if measure == "value" else "得分")
+    name = cube.system.names[node]
+    if measure == "score" and not name.endswith("得分"):
+        name += "得分"
     return {**asdict(result), "region": found.code, "region_name": found.name, "indicator": indicator,
             "indicator_name": name, "measure": measure, "unit": unit, "method_label": result.method_label,
             "chart": charts.trend_with_forecast(result, name=f"{found.name} {name}", unit=unit),
