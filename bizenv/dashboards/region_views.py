@@ -14,7 +14,7 @@ from bizenv.analysis.gaps import TARGET_LABELS, GapTarget
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.dashboards import profile_charts
-from bizenv.dashboards.indicator_views import evaluated_periods, not_found, period_choice
+from bizenv.dashboards.indicator_views import evaluated_periods, not_found, period_choice, visible_regions
 from bizenv.indicators.selectors import active_version
 from bizenv.organisations.permissions import Permission
 
@@ -132,8 +132,9 @@ def _gaps_context(gaps: dict, target: str) -> dict:
 
 
 def _base(request, region, version, periods, period) -> dict:
+    children = [r for r in visible_regions(request.user) if r.parent_id == region.pk]
     return {"nav_active": "home", "page_title": f"{region.name}区域画像", "region": region, "version": version,
-            "periods": periods, "period": period, "max_changes": MAX_CHANGES}
+            "periods": periods, "period": period, "max_changes": MAX_CHANGES, "children": children}
 
 
 @permission_required(Permission.VIEW_DASHBOARD)

@@ -115,3 +115,10 @@ def test_getting_the_whatif_address_goes_back_to_the_profile(world):
     response = world.client("office").get("/region/990102/whatif/")
 
     assert response.status_code == 302 and response["Location"] == "/region/990102/"
+
+
+def test_the_city_page_without_its_own_values_leads_to_its_counties(world):
+    body = world.client("office").get("/region/990100/").content.decode()
+
+    assert "下辖区域画像" in body and 'href="/region/990102/?period=2026-10"' in body
+    assert "示范市本级没有可计分的指标值" in body and "模拟测算" not in body
