@@ -70,6 +70,14 @@ def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, b
     s.page.wait_for_timeout(300)
     size = s.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     assert size == [1366, 768]
+    # The refresh (the request the five-minute poll makes) swaps the body and draws its charts again.
+    s.page.evaluate("""() => { window.oldBody = document.getElementById('cockpit-body');
+        htmx.ajax('GET', '/cockpit/', {target: '#cockpit-body', swap: 'outerHTML'}); }""")
+    s.page.wait_for_function("() => !window.oldBody.isConnected && document.getElementById('cockpit-body')")
+    assert s.wait_for_charts() == 5
+    s.page.click("#ck-fullscreen")
+    s.page.wait_for_function("() => !!document.fullscreenElement")
+    assert s.page.locator("#ck-fullscreen").inner_text() == "退出全屏"
     assert s.errors == []
 
     # A county account sees only its own county.
