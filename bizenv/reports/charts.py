@@ -59,7 +59,8 @@ def score_bars(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"bottom": 0, "data": [name for name, _ in series]},
         "grid": {"left": 10, "right": 20, "top": 20, "bottom": 40, "containLabel": True},
-        "xAxis": {"type": "category", "data": list(categories), "axisLabel": {"interval": 0, "fontSize": 11}},
+        "xAxis": {"type": "category", "data": list(categories), "axisLabel": {"interval": 0, "fontSize": 11,
+                                                                  "rotate": 30 if len(categories) > 5 else 0}},
         "yAxis": {"type": "value", "name": "分", "max": 100},
         "series": [{"type": "bar", "name": name, "data": [_round(v) for v in values]} for name, values in series],
     }
