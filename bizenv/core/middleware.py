@@ -1,5 +1,8 @@
+from urllib.parse import quote
+
 from django.conf import settings
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 
 PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/healthz", "/api/v1/")
 
@@ -15,8 +18,11 @@ class LoginRequiredMiddleware:
             from django.contrib.auth.views import redirect_to_login
 
             if request.htmx:
-                response = redirect(settings.LOGIN_URL)
-                response["HX-Redirect"] = response["Location"]
+                # A 302 would be followed inside the XMLHttpRequest and the login page swapped into the
+                # page (e.g. the cockpit's 5-minute refresh after the session expired): tell htmx to
+                # load the login page as a whole page instead.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.htmx.current_url_abs_path or '/')}"
                 return response
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)

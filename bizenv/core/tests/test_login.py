@@ -42,3 +42,11 @@ def test_passwords_are_hashed_with_argon2_and_sessions_expire_after_30_idle_minu
     assert world.users["office"].password.startswith("argon2")
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+@pytest.mark.django_db
+def test_an_htmx_request_after_the_session_expired_sends_the_whole_page_to_the_login():
+    # e.g. the cockpit's periodic refresh: the login page must not be swapped into the screen.
+    response = Client().get("/cockpit/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/cockpit/")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=/cockpit/"
