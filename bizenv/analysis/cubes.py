@@ -115,7 +115,7 @@ def cube_build(system: CompiledSystem, *, regions: Sequence[str], region_names: 
     shape = values.shape
     na = np.zeros(shape, dtype=bool) if not_applicable is None else np.asarray(not_applicable, dtype=bool)
     npr = np.zeros(shape, dtype=bool) if no_practice is None else np.asarray(no_practice, dtype=bool)
-    attrs = tuple(attributes) if attributes is not None else tuple({} for _ in regions)
+    attrs = _weight_attributes(system, attributes) if attributes is not None else tuple({} for _ in regions)
     result = evaluate(system, values, regions=regions, periods=periods, attributes=attrs,
                       include_optional=include_optional, not_applicable=na, no_practice=npr)
     weights = system.region_weights(attrs, include_optional)
@@ -125,6 +125,15 @@ def cube_build(system: CompiledSystem, *, regions: Sequence[str], region_names: 
         include_optional=include_optional, evaluation=result,
         shares=effective_shares(system, weights, result.nodes.score),
     )
+
+
+def _weight_attributes(system: CompiledSystem, attributes: Sequence[Mapping[str, Any]]
+                       ) -> tuple[dict[str, Any], ...]:
+    """Each region's attributes reduced to those a weight variant tests (what evaluation runs freeze too):
+    regions that agree on them share one weight vector instead of one each."""
+    keys = {key for spec in system.specs if spec is not None for variant in spec.weight_variants
+            for key in variant.when}
+    return tuple({k: v for k, v in a.items() if k in keys} for a in attributes)
 
 
 def finite(value: float) -> float | None:

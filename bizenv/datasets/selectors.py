@@ -203,9 +203,12 @@ def step_statistics(*, user, process: str, period: str = "") -> tuple[str, list]
         period = stats.order_by("-period").values_list("period", flat=True).first() or ""
     if not period:
         return "", []
+    fields = ("region__code", "region__name", "step_no", "step_name", "cases", "mean_days", "p90_days",
+              "share_over_limit")
     rows = [
-        StepRow(region_code=s.region.code, region_name=s.region.name, step_no=s.step_no, step_name=s.step_name,
-                cases=s.cases, mean_days=s.mean_days, p90_days=s.p90_days, share_over_limit=s.share_over_limit)
-        for s in stats.filter(period=period).select_related("region").order_by("region__path", "step_no")
+        StepRow(region_code=code, region_name=name, step_no=step_no, step_name=step_name, cases=cases,
+                mean_days=mean_days, p90_days=p90_days, share_over_limit=share)
+        for code, name, step_no, step_name, cases, mean_days, p90_days, share in
+        stats.filter(period=period).order_by("region__path", "step_no").values_list(*fields)
     ]
     return period, rows
