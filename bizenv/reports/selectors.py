@@ -41,7 +41,8 @@ class TopicScope:
     nodes: tuple[Indicator, ...]  # the topic's sub-indicators in tree order
     region: Region
     aggregate: bool  # the region has visible counties below it (a city): its figures come from them
-    peers: tuple[Region, ...]  # the counties shown and ranked: the city's, or those the county is compared with
+    peers: tuple[Region, ...]  # the visible counties shown: the city's, or those the county is compared with
+    peers_complete: bool  # the user sees every region the county is ranked with (else peer ranks are hidden)
     regions: tuple[Region, ...]  # the regions the user may choose
     period: str  # "" when nothing was evaluated yet
     periods: tuple[str, ...]  # evaluated months, newest first
@@ -76,10 +77,13 @@ def topic_scope(*, user, code: str, region: str = "", period: str = "") -> Topic
         chosen = min(visible, key=lambda r: (r.depth, r.path))
     below = [r for r in visible if r.parent_id == chosen.pk and r.level in COUNTY_LEVELS]
     if below:
-        peers = below
+        peers, complete = below, True
     else:
-        peers = [r for r in analysis_selectors.comparison_regions(user=user, region=chosen)
-                 if r.level in COUNTY_LEVELS or r.pk == chosen.pk]
+        # A county is ranked among all its peers; the user is shown the rows of those it may see.
+        ranked = analysis_selectors.comparison_regions(user=user, region=chosen)
+        seen = {r.pk for r in visible}
+        peers = [r for r in ranked if r.pk in seen]
+        complete = len(peers) == len(ranked)
     periods = sorted({run.period for run in run_latest_per_period(user=user, system_version=version)
                       if Period.parse(run.period).kind == "month"}, reverse=True)
     if period:
@@ -87,7 +91,7 @@ def topic_scope(*, user, code: str, region: str = "", period: str = "") -> Topic
     elif periods:
         period = periods[0]
     return TopicScope(version=version, indicator=indicator, nodes=nodes, region=chosen, aggregate=bool(below),
-                      peers=tuple(peers), regions=tuple(r for r in visible if r.level != RegionLevel.PROVINCE),
+                      peers=tuple(peers), peers_complete=complete, regions=tuple(r for r in visible if r.level != RegionLevel.PROVINCE),
                       period=period, periods=tuple(periods))
 
 
@@ -130,7 +134,8 @@ def topic_peer_changes(*, user, scope: TopicScope) -> list[PeerRow]:
     base = {"yoy": str(now.year_ago()), "pop": str(now.previous())}
     rows = topic_peer_scores(user=user, scope=scope, periods=[scope.period, base["yoy"], base["pop"]])
     score = {(r.region, r.period): r.score for r in rows}
-    out = [PeerRow(code=r.region, name=r.region_name, score=r.score, rank=r.rank or None,
+    out = [PeerRow(code=r.region, name=r.region_name, score=r.score,
+                   rank=(r.rank or None) if scope.peers_complete else None,
                    yoy_delta=delta(r.score, score.get((r.region, base["yoy"]))),
                    pop_delta=delta(r.score, score.get((r.region, base["pop"]))))
            for r in rows if r.period == scope.period]
@@ -255,10 +260,13 @@ def topic_headline(*, user, scope: TopicScope, peers: list[PeerRow] | None = Non
     peers = topic_peer_changes(user=user, scope=scope) if peers is None else peers
     count = sum(1 for p in peers if p.score is not None)
     if not scope.aggregate:
+        # The rank among every peer, as the published evaluation ranks it (comparison_report).
+        comparison = topic_comparison(user=user, scope=scope)
+        top = comparison["comparison_rows"][0] if comparison["comparison_rows"] else None
         own = next((p for p in peers if p.code == scope.region.code), None)
-        if own is None:
-            return {"score": None, "rank": None, "count": count, "yoy": None, "pop": None}
-        return {"score": own.score, "rank": own.rank, "count": count, "yoy": own.yoy_delta, "pop": own.pop_delta}
+        return {"score": top.score if top else None, "rank": (top.rank or None) if top else None,
+                "count": len(comparison["regions_compared"]),
+                "yoy": own.yoy_delta if own else None, "pop": own.pop_delta if own else None}
     now = Period.parse(scope.period)
     yoy, pop = str(now.year_ago()), str(now.previous())
     rows = topic_peer_scores(user=user, scope=scope, periods=[scope.period, yoy, pop])
@@ -306,7 +314,7 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
     return TopicReportData(
         topic_code=scope.code, topic_name=scope.indicator.name, definition=scope.indicator.definition or "",
         region_code=scope.region.code, region_name=scope.region.name, period=scope.period,
-        aggregate=scope.aggregate, score=score, rank=rank, rank_count=sum(1 for p in peers if p.score is not None),
+        aggregate=scope.aggregate, score=score, rank=rank, rank_count=headline["count"],
         yoy_delta=yoy, pop_delta=pop, sub_rows=tuple(sub_rows), peers=tuple(peers),
         history_periods=tuple(history_periods), history=tuple(history), forecast=forecast,
         process_name=process_name, steps=steps, strengths=strengths, weaknesses=weaknesses)
@@ -315,11 +323,13 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
 def topic_node_scores(*, user, scope: TopicScope) -> dict[str, dict]:
     """{node code: {"value", "score", "rank"}} of the region for every node of the topic — for a city the mean
     over its counties (no rank)."""
+    if not scope.period:
+        return {}
+    if not scope.aggregate:
+        return {r.code: {"value": r.value, "score": r.score, "rank": r.rank or None}
+                for r in topic_comparison(user=user, scope=scope)["comparison_rows"]}
     codes = [scope.code, *(n.code for n in scope.nodes)]
     rows = topic_peer_scores(user=user, scope=scope, codes=codes)
-    if not scope.aggregate:
-        return {r.indicator: {"value": r.value, "score": r.score, "rank": r.rank or None}
-                for r in rows if r.region == scope.region.code}
     out: dict[str, dict] = {}
     for code in codes:
         mine = [r for r in rows if r.indicator == code]

@@ -148,6 +148,7 @@ def test_county_user_sees_its_own_county_only(world):
     county = world.client("county")
     html = get(county, TOPIC)
     assert "东城区 · 2026年10月" in html and "北山县" not in html
+    assert "共 2 个参评地区" in html  # ranked among every peer, as the published evaluation ranks it
     for path in (TOPIC, TOPIC + "compare/", TOPIC + "self-assessment/", TOPIC + "report.docx"):
         assert county.get(path, {"period": PERIOD, "region": "990102"}).status_code == 404
     assert world.client("sysadmin").get(TOPIC).status_code == 403
