@@ -56,9 +56,12 @@ def visible_regions(user) -> list[Region]:
 
 
 def _peer_group(user, region: Region, visible: list[Region]) -> list[Region]:
-    """The regions the distribution shows: the region's comparison group, or for a city its counties."""
+    """The regions the distribution shows: the visible part of the region's comparison group, or for a city
+    its counties."""
     children = [r for r in visible if r.parent_id == region.pk]
-    return analysis_selectors.comparison_regions(user=user, region=children[0] if children else region)
+    codes = {r.code for r in visible}
+    group = analysis_selectors.comparison_regions(user=user, region=children[0] if children else region)
+    return [r for r in group if r.code in codes]
 
 
 def _forecast(user, *, region: Region, period: str, code: str) -> tuple[dict | None, str]:
@@ -149,11 +152,15 @@ def indicator(request, code: str):
     node_rows = reports.combined_query(user=user, regions=[region.code], periods=[period],
                                        indicators=[item.code, *(c.code for c in children)])
     forecast, forecast_error = _forecast(user, region=region, period=period, code=item.code)
+    # Rank and best region among all peers, as published evaluations show them (only aggregates of peers).
+    comparison = reports.comparison_report(user=user, region=region.code, period=period)
+    peer_row = next((r for r in comparison["comparison_rows"] if r.code == item.code), None)
     context.update({
         "region": region, "note": note, "measure": measure, "unit": unit,
         "distribution_rows": [by_region[i.code] for i in profile_charts.distribution_order(items)],
         "distribution_chart": distribution,
         "regions_compared": len(group), "own_row": own_row,
+        "peer_row": peer_row, "peers": len(comparison["regions_compared"]),
         "missing_regions": [i.name for i in items if i.value is None],
         "current": next((r for r in node_rows if r.indicator == item.code), None),
         "children_rows": [(c, next((r for r in node_rows if r.indicator == c.code), None)) for c in children],

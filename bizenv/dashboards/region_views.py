@@ -13,8 +13,10 @@ from bizenv.analysis import selectors as analysis_selectors
 from bizenv.analysis.gaps import TARGET_LABELS, GapTarget
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.periods import Period
 from bizenv.dashboards import profile_charts
 from bizenv.dashboards.indicator_views import evaluated_periods, not_found, period_choice, visible_regions
+from bizenv.evaluation.selectors import run_latest_per_period, run_ranking
 from bizenv.indicators.selectors import active_version
 from bizenv.organisations.permissions import Permission
 
@@ -78,19 +80,43 @@ def _plain(value: float | None) -> str:
     return "" if value is None else format(round(value, 6), ".15g")
 
 
+def _composite_history(user, *, version, region, period: str, group: list) -> tuple[list, int]:
+    """The region's composite score and rank per month up to `period` (at most 24) and how many were ranked:
+    from the evaluation runs, which rank it among all its peers as published; without runs, scored on the fly
+    among the peers the user may see."""
+    end = Period.parse(period)
+    runs = [run for run in run_latest_per_period(user=user, system_version=version)
+            if Period.parse(run.period).kind == end.kind and Period.parse(run.period) <= end][:HISTORY]
+    points, ranked = [], 0
+    for run in reversed(runs):
+        rows = run_ranking(run=run).rows
+        own = next((row for row in rows if row.region.pk == region.pk), None)
+        if own is None or own.total is None:
+            continue
+        ranked = sum(1 for row in rows if row.member and row.total and row.total.rank)
+        points.append(profile_charts.CompositePoint(period=run.period, score=own.total.score,
+                                                    rank=own.total.rank if own.member else 0))
+    if points:
+        return points, ranked
+    visible = {r.code for r in visible_regions(user)}
+    peers = [r.code for r in group if r.code in visible]
+    history = analysis_selectors.period_history(period=period, count=HISTORY)
+    rows = reports.combined_query(user=user, regions=peers, periods=history, indicators=["TOTAL"])
+    return ([profile_charts.CompositePoint(period=r.period, score=r.score, rank=r.rank)
+             for r in rows if r.region == region.code], len(peers))
+
+
 def _profile(request, *, region, version, period: str, target: str, kind: str) -> dict:
     """Everything the region page shows for one period; each report's Chinese error is kept, not raised."""
     user = request.user
     group = analysis_selectors.comparison_regions(user=user, region=region)
     ranked = len(group)
-    history = analysis_selectors.period_history(period=period, count=HISTORY)
-    total_rows = reports.combined_query(user=user, regions=[r.code for r in group], periods=history,
-                                        indicators=["TOTAL"])
-    points = [profile_charts.CompositePoint(period=r.period, score=r.score, rank=r.rank)
-              for r in total_rows if r.region == region.code]
-    now = next((p for p in points if p.period == period), None)
-    before = points[-2] if len(points) > 1 else None
+    points, chart_ranked = _composite_history(user, version=version, region=region, period=period, group=group)
     comparison = reports.comparison_report(user=user, region=region.code, period=period)
+    total = comparison["comparison_rows"][0]
+    now = profile_charts.CompositePoint(period=period, score=total.score, rank=total.rank)
+    previous = str(Period.parse(period).previous())
+    before = next((p for p in points if p.period == previous), None)
     topics = [r for r in comparison["comparison_rows"] if r.level == 1]
     topic_items = [profile_charts.TopicScore(name=r.name, score=r.score,
                                              best_score=r.best_region_score if ranked > 1 else None)
@@ -109,7 +135,7 @@ def _profile(request, *, region, version, period: str, target: str, kind: str) -
         "now": now,
         "score_delta": (now.score - before.score) if now and before and now.score is not None
         and before.score is not None else None,
-        "trend_chart": profile_charts.composite_rank_line(points, region_name=region.name, ranked=ranked)
+        "trend_chart": profile_charts.composite_rank_line(points, region_name=region.name, ranked=chart_ranked)
         if any(p.score is not None for p in points) else None,
         "topics": topics,
         "topics_chart": profile_charts.topic_scores_bar(

@@ -100,7 +100,7 @@ def test_a_level1_page_links_its_topic_and_children_and_distributes_scores(world
     assert "chart-indicator-trend" in body
 
 
-def test_a_county_user_sees_its_own_county_and_gets_404_for_another(world):
+def test_a_county_user_sees_its_own_county_ranked_among_all_and_gets_404_for_another(world):
     county = world.client("county")
 
     own = county.get("/indicator/getting_water.time/")
@@ -108,6 +108,7 @@ def test_a_county_user_sees_its_own_county_and_gets_404_for_another(world):
 
     assert own.status_code == 200
     assert _chart(own.content.decode(), "chart-indicator-distribution")["yAxis"]["data"] == ["东城区"]
+    assert "1<small> / 2</small>" in own.content.decode()  # ranked among all peers, as published
     assert other.status_code == 404 and "不存在或无权查看" in other.content.decode()
 
 

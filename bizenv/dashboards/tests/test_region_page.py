@@ -3,6 +3,8 @@
 import pytest
 
 from bizenv.dashboards.tests.test_indicator_page import _chart, make_profile_world
+from bizenv.evaluation.services import evaluation_run_create
+from bizenv.indicators.selectors import active_version
 
 pytestmark = pytest.mark.django_db
 
@@ -43,17 +45,31 @@ def test_the_office_sees_a_countys_profile_with_rank_topics_changes_gaps_and_the
     assert 'href="/indicator/getting_water.time/?region=990102' in body
 
 
-def test_a_county_user_sees_its_own_profile_without_a_rank_and_gets_404_for_another(world):
+def test_a_county_user_is_ranked_among_all_peers_but_gets_404_for_another_county(world):
     county = world.client("county")
 
     own = county.get("/region/990101/")
     other = county.get("/region/990102/")
 
     assert own.status_code == 200
-    assert [s["name"] for s in _chart(own.content.decode(), "chart-region-trend")["series"]] == ["综合得分"]
-    assert "本账号只能查看本区域" in own.content.decode()
+    body = own.content.decode()
+    assert "1<small> / 2</small>" in body  # ranked among all the city's counties, as published
+    # Without evaluation runs the trend is scored among the regions the user may see: no rank line.
+    assert [s["name"] for s in _chart(body, "chart-region-trend")["series"]] == ["综合得分"]
     assert other.status_code == 404 and "区域 990102 不存在或无权查看" in other.content.decode()
     assert _whatif(county, "990102", [("getting_water.time", "12")], **HTMX).status_code == 404
+
+
+def test_with_evaluation_runs_the_trend_shows_the_published_rank(world):
+    for period in ("2026-09", "2026-10"):
+        evaluation_run_create(actor=world.users["office"], system_version=active_version(), period=period)
+
+    body = world.client("county").get("/region/990101/").content.decode()
+
+    trend = _chart(body, "chart-region-trend")
+    assert trend["xAxis"]["data"] == ["2026-09", "2026-10"]
+    assert trend["series"][1]["name"] == "排名" and trend["series"][1]["data"] == [1, 1]
+    assert trend["yAxis"][1]["max"] == 2
 
 
 def test_improving_the_weak_indicator_raises_the_composite_and_the_rank(world):
