@@ -37,7 +37,7 @@ def _on_request(request_type, name, response_time, response_length, response=Non
         return
     status = getattr(response, "status_code", 0) or 0
     ok = exception is None and 200 <= status < 300
-    _samples.append(json.dumps({"name": name, "ms": response_time, "ok": ok, "status": status,
+    _samples.append(json.dumps({"name": name, "ms": response_time, "ok": ok, "status": status, "t": time.time(),
                                 "error": "" if ok else str(exception or status)[:200]}))
 
 

@@ -10,12 +10,14 @@ Needs the `bench` extra (`.venv/bin/pip install -e ".[bench]"`, which brings loc
 2. Starts `bizenv serve` (waitress, --threads) as a child process on a free loopback port.
 3. Pre-flight: logs in as each account and requests every endpoint of ENDPOINTS once; an endpoint that
    answers 404 is skipped (pages still being built) and reported; other non-2xx answers are reported and
-   the endpoint stays in the run, where they count as failures.
+   the endpoint stays in the run, where they count as failures. Then each endpoint is timed alone
+   (office, three requests one after another, median): its service time without queueing.
 4. Runs locust headless (FastHttpUser) with --users users, the accounts office, leader and county in
    turn, each picking endpoints by weight with a think time of --wait seconds. /healthz, a view that
    only returns {"status": "ok"}, is one of the endpoints: the reference, measured in the same run by the
    same users on the same server. Requests during --warmup seconds are not counted.
-5. Prints requests, failures, p50 and p95 per endpoint and overall, and p95 / p95(/healthz).
+5. Prints requests, failures, p50 and p95 per endpoint and overall, p95 / p95(/healthz), the time alone,
+   and the server process's CPU over the measured window (share of one core, CPU ms per request).
 
 Target: p95 ≤ 300 ms over the pages and APIs.
 """
@@ -32,10 +34,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,8 +180,42 @@ def preflight(base: str, sessions: dict, params: dict) -> tuple[list[dict], list
             notes.append(f"  跳过 {name}：缺少参数（如没有评价计算）")
             continue
         plan.append({"name": name, "path": template, "weight": weight,
-                     "skip_for": [u for u, s in statuses.items() if s == 404]})
+                     "skip_for": [u for u, s in statuses.items() if s == 404],
+                     "solo_ms": solo(base, sessions, template, params)})
     return plan, notes
+
+
+def solo(base: str, sessions: dict, template: str, params: dict, repeat: int = 3) -> float:
+    """Median time of `repeat` requests one at a time (office, first region): the service time without queueing."""
+    account = ACCOUNTS[0]
+    path = template.format(region=account["regions"][0], regions=",".join(account["regions"]), **params)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        sessions[account["username"]].get(base + path, allow_redirects=False, timeout=300)
+        times.append((time.perf_counter() - started) * 1000)
+    return float(np.median(times))
+
+
+class CpuSampler(threading.Thread):
+    """Samples the server process's CPU time once a second, to charge the measured window's CPU to its requests."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.samples: list[tuple[float, float]] = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            times = self.process.cpu_times()
+            self.samples.append((time.time(), times.user + times.system))
+            self.stopping.wait(1.0)
+
+    def between(self, start: float, end: float) -> float:
+        """CPU seconds used between two wall-clock times (linear between samples)."""
+        t, c = np.array([x[0] for x in self.samples]), np.array([x[1] for x in self.samples])
+        return float(np.interp(end, t, c) - np.interp(start, t, c))
 
 
 def locust_run(base: str, plan: list[dict], params: dict, args, samples_path: Path) -> None:
@@ -202,7 +240,7 @@ def percentile(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-def report(samples_path: Path, plan: list[dict], duration: float) -> dict:
+def report(samples_path: Path, plan: list[dict], duration: float, cpu: CpuSampler) -> dict:
     rows = [json.loads(line) for line in samples_path.read_text(encoding="utf-8").splitlines() if line]
     by_name: dict[str, list[dict]] = {}
     for row in rows:
@@ -210,7 +248,7 @@ def report(samples_path: Path, plan: list[dict], duration: float) -> dict:
     ref_ms = np.array([r["ms"] for r in by_name.get(REFERENCE, [])])
     ref_p95 = percentile(ref_ms, 95)
     table = []
-    print(f"\n{'端点':<32} {'请求':>6} {'失败':>5} {'p50 ms':>8} {'p95 ms':>8} {'p95/参照':>9}")
+    print(f"\n{'端点':<32} {'请求':>6} {'失败':>5} {'p50 ms':>8} {'p95 ms':>8} {'p95/参照':>9} {'单独 ms':>8}")
     for endpoint in plan:
         name = endpoint["name"]
         hits = by_name.get(name, [])
@@ -218,16 +256,25 @@ def report(samples_path: Path, plan: list[dict], duration: float) -> dict:
         failures = [r for r in hits if not r["ok"]]
         p50, p95 = percentile(ms, 50), percentile(ms, 95)
         table.append({"name": name, "requests": len(hits), "failures": len(failures), "p50": p50, "p95": p95,
-                      "ratio": p95 / ref_p95 if ref_p95 else float("nan"),
+                      "ratio": p95 / ref_p95 if ref_p95 else float("nan"), "solo": endpoint["solo_ms"],
                       "errors": sorted({r["error"] for r in failures})})
-        print(f"{name:<32} {len(hits):>6} {len(failures):>5} {p50:>8.0f} {p95:>8.0f} {p95 / ref_p95:>9.1f}")
+        print(f"{name:<32} {len(hits):>6} {len(failures):>5} {p50:>8.0f} {p95:>8.0f} {p95 / ref_p95:>9.1f}"
+              f" {endpoint['solo_ms']:>8.0f}")
     measured = [r for r in rows if r["name"] != REFERENCE]
     all_ms = np.array([r["ms"] for r in measured])
     overall = {"requests": len(measured), "failures": sum(not r["ok"] for r in measured),
                "p50": percentile(all_ms, 50), "p95": percentile(all_ms, 95), "rps": len(rows) / duration}
     print(f"{'全部（不含 /healthz）':<28} {overall['requests']:>6} {overall['failures']:>5} "
           f"{overall['p50']:>8.0f} {overall['p95']:>8.0f} {overall['p95'] / ref_p95:>9.1f}")
-    print(f"\n吞吐量 {overall['rps']:.1f} 请求/秒（含 /healthz）；参照 /healthz p95 = {ref_p95:.1f} ms")
+    if rows:
+        start, end = min(r["t"] for r in rows), max(r["t"] for r in rows)
+        cpu_s = cpu.between(start, end)
+        overall["server_cpu_share"] = cpu_s / max(end - start, 1e-9)
+        overall["server_cpu_ms_per_request"] = cpu_s * 1000 / len(rows)
+        print(f"\n服务器进程 CPU：{overall['server_cpu_share']:.0%} 个核，平均每个请求 "
+              f"{overall['server_cpu_ms_per_request']:.0f} ms CPU（含 /healthz）")
+    print(f"吞吐量 {overall['rps']:.1f} 请求/秒（含 /healthz）；参照 /healthz p95 = {ref_p95:.1f} ms；"
+          "“单独”列为预检中逐个请求（无并发）的中位数")
     for row in table:
         if row["failures"]:
             print(f"  失败 {row['name']}：{row['failures']} 次，{'; '.join(row['errors'][:3])}")
@@ -286,8 +333,12 @@ def main() -> int:
               f"预热 {args.warmup:g} s，计时 {args.duration:g} s", flush=True)
         samples = workdir / "samples.jsonl"
         load_before = os.getloadavg()[0]
+        cpu = CpuSampler(server.pid)
+        cpu.start()
         locust_run(base, plan, params, args, samples)
-        result = report(samples, plan, args.duration)
+        cpu.stopping.set()
+        cpu.join()
+        result = report(samples, plan, args.duration, cpu)
         print(f"load average：开始 {load_before:.1f}，结束 {os.getloadavg()[0]:.1f}")
         if args.json:
             result.update({"machine": machine(), "data_dir": str(data_dir), "users": args.users,
