@@ -151,8 +151,8 @@ def topic_compare(request, code: str):
              {s.code for s in scored}], region_name=scope.region.name,
         ) if scored and not scope.aggregate and len(scored) >= 3 else None,
         "peers_chart": topic_charts.region_bar(peers, value_label=f"{scope.indicator.name}得分", unit="分",
-                                               highlight=scope.region.code) if any(p[2] is not None for p in peers)
-        else None,
+                                               highlight=scope.region.code)
+        if len(peers) > 1 and any(p[2] is not None for p in peers) else None,
     })
     return _render(request, context, "dashboards/_topic_compare.html")
 
