@@ -145,7 +145,7 @@ def test_cli_evaluates_every_period_and_recomputes_a_release(version, ind, count
 
 
 def test_a_yearly_value_is_carried_into_a_monthly_evaluation_and_a_value_of_the_month_wins(version, ind, counties,
-                                                                                            office):
+                                                                                            office, client):
     # Leaves without a cycle are reported yearly: the 2025 values stand for every month of 2026 until
     # the 2026 values are in; the month's own value, where there is one, is used instead.
     fill(version, ind, counties, "2025", seed=3)
@@ -157,6 +157,10 @@ def test_a_yearly_value_is_carried_into_a_monthly_evaluation_and_a_value_of_the_
     by_code = {o["indicator"]: o for o in east}
     assert by_code["power.time"]["id"] == month.pk and "period" not in by_code["power.time"]
     assert by_code["starting.time"]["period"] == "2025"
+    # The trace page says which period a carried value comes from.
+    client.force_login(office)
+    page = client.get(f"/evaluation/runs/{run.pk}/trace/990101/starting/").content.decode()
+    assert "沿用 2025 的数值" in page
     # Two years back is too stale to carry: 2023 values do not count for 2026-03.
     Observation.objects.filter(period="2025").update(period="2023")
     stale = services.evaluation_run_create(actor=office, system_version=version, period="2026-03")
