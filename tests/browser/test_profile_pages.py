@@ -61,7 +61,7 @@ def test_office_and_county_use_the_indicator_page_and_the_region_profile(full_de
     s.goto("/region/990102/")
     assert s.wait_for_charts() == 3
     assert "东城区营商环境画像" in s.page.content()
-    assert s.page.locator(".profile-kpis .stat-value small").first.inner_text().startswith("/ ")  # ranked
+    assert s.page.locator(".profile-kpis .stat-value small").first.inner_text().strip() == "/ 14"  # ranked among all
     assert s.goto("/region/990121/").status == 404
     assert "不存在或无权查看" in s.page.content()
     s.errors.clear()  # the browser logs the 404 response itself as a console error
