@@ -191,10 +191,13 @@ def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
     wanted = [code] + [c for c, _n in children]
     members = {r["code"]: r["member"] for r in frozen_regions}
     by_region: dict[int, dict[str, EvaluationResult]] = {}
-    regions: dict[int, Region] = {}
-    for result in run.results.filter(indicator_code__in=wanted).select_related("region"):
+    results = list(run.results.filter(indicator_code__in=wanted))
+    # One Region per region, not one per result row (select_related would build ~20 per region, each
+    # decoding its attributes JSON).
+    regions: dict[int, Region] = Region.objects.in_bulk({result.region_id for result in results})
+    for result in results:
+        result.region = regions[result.region_id]
         by_region.setdefault(result.region_id, {})[result.indicator_code] = result
-        regions[result.region_id] = result.region
     rows = [RankingRow(region=regions[rid], member=members.get(regions[rid].code, True), total=cells.get(code),
                        cells=[cells.get(c) for c, _n in children]) for rid, cells in by_region.items()]
     rows.sort(key=lambda r: (not r.member, (r.total.rank if r.total and r.total.rank else 10**9), r.region.code))
