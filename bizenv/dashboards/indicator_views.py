@@ -26,10 +26,11 @@ HISTORY = 24
 HORIZON = 6
 
 
-def not_found(request, message: str, *, title: str = "未找到"):
-    """A Chinese 404 page that says why (the region is outside the user's scope, the code is unknown, …)."""
+def not_found(request, message: str, *, title: str = "未找到", status: int = 404):
+    """A Chinese 404 page that says why (the region is outside the user's scope, the code is unknown, …);
+    with status=200, a page that exists but has nothing to show yet (no published indicator system)."""
     return render(request, "dashboards/_indicator_not_found.html",
-                  {"page_title": title, "message": message}, status=404)
+                  {"page_title": title, "message": message}, status=status)
 
 
 def evaluated_periods(*, user, version) -> list[str]:

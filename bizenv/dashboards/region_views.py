@@ -170,7 +170,8 @@ def region(request, code: str):
         return refused
     version = active_version()
     if version is None:
-        return not_found(request, "尚未发布指标体系。")
+        return not_found(request, f"{found.name}：尚未发布指标体系，还没有可以展示的评价结果。", title="区域画像",
+                         status=200)
     periods = evaluated_periods(user=request.user, version=version)
     period, error = period_choice(request.GET.get("period", "").strip(), periods)
     target = request.GET.get("target", GapTarget.FRONTIER)
