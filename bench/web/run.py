@@ -118,17 +118,20 @@ def server_start(data_dir: Path, port: int, threads: int, log_path: Path) -> sub
         env={**os.environ, "BIZENV_DATA_DIR": str(data_dir), "BIZENV_AXES_ENABLED": "1"},
     )
     deadline = time.time() + 120
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"服务器启动失败，见 {log_path}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}{REFERENCE}", timeout=30).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise SystemExit(f"服务器 120 秒内未就绪，见 {log_path}")
+    try:
+        while time.time() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"服务器启动失败，见 {log_path}")
+            try:
+                if requests.get(f"http://127.0.0.1:{port}{REFERENCE}", timeout=30).status_code == 200:
+                    return server
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"服务器 120 秒内未就绪，见 {log_path}")
+    except BaseException:
+        server.kill()
+        raise
 
 
 def login(base: str, username: str) -> requests.Session:
