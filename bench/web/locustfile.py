@@ -76,6 +76,9 @@ class DashboardUser(FastHttpUser):
         endpoint = random.choices(self.endpoints, weights=self.weights)[0]
         path = endpoint["path"].format(region=random.choice(self.account["regions"]),
                                        regions=",".join(self.account["regions"]), **PLAN["params"])
+        hosts = PLAN.get("hosts") or []
+        if len(hosts) > 1:  # several server processes: an absolute URL picks one (cookies ignore the port)
+            path = random.choice(hosts) + path
         with self.client.get(path, name=endpoint["name"], catch_response=True, allow_redirects=False) as response:
             if not 200 <= response.status_code < 300:
                 response.failure(f"HTTP {response.status_code}")

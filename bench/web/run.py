@@ -2,12 +2,15 @@
 
 Run: .venv/bin/python bench/web/run.py [--scale small|province] [--data-dir DIR] [--users 20]
                                         [--duration 60] [--warmup 20] [--threads 4] [--wait 1-3]
+                                        [--processes 1]
 
 Needs the `bench` extra (`.venv/bin/pip install -e ".[bench]"`, which brings locust).
 
 1. Builds the demo in --data-dir if it has no database yet (`bizenv demo --no-serve --scale …`; province
    scale is ~10 million raw records and takes about ten minutes).
-2. Starts `bizenv serve` (waitress, --threads) as a child process on a free loopback port.
+2. Starts `bizenv serve` (waitress, --threads) as a child process on a free loopback port; with
+   --processes N, N of them on N ports over the same data, and each request goes to one of them at
+   random (a stand-in for a reverse proxy; the session cookie is valid on every port).
 3. Pre-flight: logs in as each account and requests every endpoint of ENDPOINTS once; an endpoint that
    answers 404 is skipped (pages still being built) and reported; other non-2xx answers are reported and
    the endpoint stays in the run, where they count as failures. Then each endpoint is timed alone
@@ -201,18 +204,18 @@ def solo(base: str, sessions: dict, template: str, params: dict, repeat: int = 3
 
 
 class CpuSampler(threading.Thread):
-    """Samples the server process's CPU time once a second, to charge the measured window's CPU to its requests."""
+    """Samples the server processes' CPU time once a second, to charge the measured window's CPU to its requests."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
+        self.processes = [psutil.Process(pid) for pid in pids]
         self.samples: list[tuple[float, float]] = []
         self.stopping = threading.Event()
 
     def run(self):
         while not self.stopping.is_set():
-            times = self.process.cpu_times()
-            self.samples.append((time.time(), times.user + times.system))
+            used = sum(t.user + t.system for t in (p.cpu_times() for p in self.processes))
+            self.samples.append((time.time(), used))
             self.stopping.wait(1.0)
 
     def between(self, start: float, end: float) -> float:
@@ -221,12 +224,13 @@ class CpuSampler(threading.Thread):
         return float(np.interp(end, t, c) - np.interp(start, t, c))
 
 
-def locust_run(base: str, plan: list[dict], params: dict, args, samples_path: Path) -> None:
+def locust_run(base: str, hosts: list[str], plan: list[dict], params: dict, args, samples_path: Path) -> None:
     low, high = args.wait
     env = {
         **os.environ,
         "BENCH_WEB_PLAN": json.dumps({"endpoints": plan, "params": params, "accounts": ACCOUNTS,
-                                      "password": PASSWORD, "warmup": args.warmup, "wait": [low, high]}),
+                                      "password": PASSWORD, "warmup": args.warmup, "wait": [low, high],
+                                      "hosts": hosts}),
         "BENCH_WEB_SAMPLES": str(samples_path),
     }
     command = [str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--host", base,
@@ -274,7 +278,7 @@ def report(samples_path: Path, plan: list[dict], duration: float, cpu: CpuSample
         cpu_s = cpu.between(start, end)
         overall["server_cpu_share"] = cpu_s / max(end - start, 1e-9)
         overall["server_cpu_ms_per_request"] = cpu_s * 1000 / len(rows)
-        print(f"\n服务器进程 CPU：{overall['server_cpu_share']:.0%} 个核，平均每个请求 "
+        print(f"\n服务器进程 CPU（合计）：{overall['server_cpu_share']:.0%} 个核，平均每个请求 "
               f"{overall['server_cpu_ms_per_request']:.0f} ms CPU（含 /healthz）")
     print(f"吞吐量 {overall['rps']:.1f} 请求/秒（含 /healthz）；参照 /healthz p95 = {ref_p95:.1f} ms；"
           "“单独”列为预检中逐个请求（无并发）的中位数")
@@ -315,6 +319,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="计入统计的秒数")
     parser.add_argument("--warmup", type=float, default=20, help="预热秒数（不计入统计）")
     parser.add_argument("--threads", type=int, default=4, help="waitress 线程数")
+    parser.add_argument("--processes", type=int, default=1, help="服务器进程数（请求随机分给各进程）")
     parser.add_argument("--wait", type=parse_wait, default=(1.0, 3.0),
                         help="每个用户两次请求之间的思考时间（秒，如 1-3；0 表示不等待）")
     parser.add_argument("--json", type=Path, help="另把结果写成 JSON")
@@ -322,41 +327,52 @@ def main() -> int:
 
     data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="bizenv-web-"))).resolve()
     demo_ensure(data_dir, args.scale)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    ports: list[int] = []
+    while len(ports) < args.processes:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    hosts = [f"http://127.0.0.1:{port}" for port in ports]
+    base = hosts[0]
     workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    server = server_start(data_dir, port, args.threads, workdir / "server.log")
+    servers: list[subprocess.Popen] = []
     try:
+        for i, port in enumerate(ports):
+            servers.append(server_start(data_dir, port, args.threads, workdir / f"server-{i}.log"))
         sessions = {a["username"]: login(base, a["username"]) for a in ACCOUNTS}
         params = discover(base, sessions["office"], PARAMS)
         plan, notes = preflight(base, sessions, params)
         print("预检：" + ("\n" + "\n".join(notes) if notes else "全部端点返回 2xx"), flush=True)
-        print(f"\n{machine()}；数据目录 {data_dir}；waitress {args.threads} 线程；{args.users} 个用户"
+        print(f"\n{machine()}；数据目录 {data_dir}；waitress {args.processes} 个进程 × {args.threads} 线程；"
+              f"{args.users} 个用户"
               f"（{', '.join(a['username'] for a in ACCOUNTS)} 轮流）；思考时间 {args.wait[0]:g}–{args.wait[1]:g} s；"
               f"预热 {args.warmup:g} s，计时 {args.duration:g} s", flush=True)
         samples = workdir / "samples.jsonl"
         load_before = os.getloadavg()[0]
-        cpu = CpuSampler(server.pid)
+        cpu = CpuSampler([server.pid for server in servers])
         cpu.start()
-        locust_run(base, plan, params, args, samples)
+        locust_run(base, hosts, plan, params, args, samples)
         cpu.stopping.set()
         cpu.join()
         result = report(samples, plan, args.duration, cpu)
         print(f"load average：开始 {load_before:.1f}，结束 {os.getloadavg()[0]:.1f}")
         if args.json:
             result.update({"machine": machine(), "data_dir": str(data_dir), "users": args.users,
-                           "duration": args.duration, "threads": args.threads, "wait": list(args.wait),
+                           "duration": args.duration, "threads": args.threads, "processes": args.processes,
+                           "wait": list(args.wait),
                            "skipped": notes})
             args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    errors = [line for line in (workdir / "server.log").read_text(errors="replace").splitlines() if "Error" in line]
+        for server in servers:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    errors = [line for log in sorted(workdir.glob("server-*.log"))
+              for line in log.read_text(errors="replace").splitlines() if "Error" in line]
     if errors:
-        print(f"服务器日志中有 {len(errors)} 行错误，见 {workdir / 'server.log'}")
+        print(f"服务器日志中有 {len(errors)} 行错误，见 {workdir}/server-*.log")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
