@@ -201,7 +201,7 @@ def test_self_assessment_forecast_is_loaded_as_a_partial(office):
 
 def test_county_self_assessment_is_its_own_county_and_refuses_others(county):
     html = _page(county, "/self-assessment/")
-    assert "自查自评 · 东湖县" in html and "在可查看的 1 个同级区域中" in html
+    assert "自查自评 · 东湖县" in html and "在 3 个同级区域中" in html  # ranked among all three counties
 
     refused = _page(county, "/self-assessment/", region="990102")
     assert "区域 990102 不存在或无权查看" in refused and "chart-self-change" not in refused

@@ -5,17 +5,11 @@ import io
 import pytest
 from docx import Document
 
-from bizenv.demo import demo_build
 from bizenv.evaluation.models import RedBlackList
 from bizenv.organisations.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def full_demo(transactional_db, settings, tmp_path):
-    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
-    return demo_build(scale="small", progress=lambda _msg: None)
 
 
 def test_office_and_county_tour_the_full_demo(full_demo, browser_session):

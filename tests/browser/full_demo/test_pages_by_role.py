@@ -7,22 +7,16 @@ administrators are refused the business pages; a county user is refused another 
 import pytest
 
 from bizenv.datasets.catalog import DATASETS
-from bizenv.demo import demo_build
 from bizenv.evaluation.models import EvaluationRun, RedBlackList
 from bizenv.indicators.selectors import active_version
 from bizenv.observations.models import ReportingRound
 from bizenv.organisations.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 OWN_COUNTY = "990102"  # the demo county user's 东城区
 OTHER_COUNTY = "990103"
 
-
-@pytest.fixture
-def full_demo(transactional_db, settings, tmp_path):
-    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
-    return demo_build(scale="small", progress=lambda _msg: None)
 
 
 def business_pages() -> list[str]:

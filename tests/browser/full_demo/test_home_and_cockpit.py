@@ -4,16 +4,10 @@ import re
 
 import pytest
 
-from bizenv.demo import demo_build
 from bizenv.organisations.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def full_demo(transactional_db, settings, tmp_path):
-    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
-    return demo_build(scale="small", progress=lambda _msg: None)
 
 
 def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, browser_session):

@@ -6,10 +6,9 @@ import re
 import pytest
 from docx import Document
 
-from bizenv.demo import demo_build
 from bizenv.organisations.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 TOPIC = "/topics/starting_business/"
 CLICK_FIRST_BAR = """el => {
@@ -22,11 +21,6 @@ CLICK_FIRST_BAR = """el => {
     return {x: box.left + x, y: box.top + y, key: top.key, name: categories[categories.length - 1]};
 }"""
 
-
-@pytest.fixture
-def full_demo(transactional_db, settings, tmp_path):
-    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
-    return demo_build(scale="small", progress=lambda _msg: None)
 
 
 def charts_drawn(s) -> int:

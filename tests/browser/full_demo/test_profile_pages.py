@@ -2,17 +2,11 @@
 
 import pytest
 
-from bizenv.demo import demo_build
 from bizenv.indicators.selectors import active_version
 from bizenv.organisations.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def full_demo(transactional_db, settings, tmp_path):
-    settings.BIZENV_LAKE_DIR = tmp_path / "lake"
-    return demo_build(scale="small", progress=lambda _msg: None)
 
 
 def test_office_and_county_use_the_indicator_page_and_the_region_profile(full_demo, browser_session):

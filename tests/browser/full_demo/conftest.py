@@ -1,0 +1,58 @@
+"""One full demo (``demo_build(scale="small")``) for every browser test in this package.
+
+Building it takes about a minute, so it is built once, served by its own live server and flushed when the
+package is done. The tests here only read (or compute without saving), so they can share it; they do not
+use the ``django_db`` mark, whose flush after each test would empty the shared database.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.browser.conftest import PageSession
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    url: str
+    summary: object
+
+
+@pytest.fixture(scope="package")
+def full_demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    from bizenv.demo import demo_build
+
+    with django_db_blocker.unblock(), override_settings(BIZENV_LAKE_DIR=tmp_path_factory.mktemp("lake")):
+        summary = demo_build(scale="small", progress=lambda _msg: None)
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield DemoSite(url=server.url, summary=summary)
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def full_demo(full_demo_site, django_db_blocker):
+    """The demo's summary; the test may read the database (the package's demo stays unblocked)."""
+    return full_demo_site.summary
+
+
+@pytest.fixture
+def browser_session(chromium, full_demo_site):
+    sessions = []
+
+    def open_session() -> PageSession:
+        s = PageSession(chromium, full_demo_site.url)
+        sessions.append(s)
+        return s
+
+    yield open_session
+    for s in sessions:
+        s.close()
