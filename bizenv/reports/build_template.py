@@ -8,19 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm
 
-from bizenv.evaluation.report_templates.build_template import (
-    RED,
-    SERIF,
-    TITLE_FONT,
-    _para,
-    _red_line,
-    _table,
-)
+from bizenv.evaluation.report_templates.build_template import _para, _table, gongwen_document
 from bizenv.reports.rendering import TEMPLATES
 
 TEMPLATE = TEMPLATES / "topic_report.docx"
@@ -28,18 +18,7 @@ HEADING = "黑体"
 
 
 def build(path: Path = TEMPLATE) -> Path:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), SERIF)
-
-    header = _para(doc, "{{ issuer }}", font=TITLE_FONT, size=26, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _red_line(header)
-    _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    doc = gongwen_document()
     _para(doc, "（{{ region_name }} · {{ topic_name }} · {{ period_label }}）", font="楷体_GB2312", size=16,
           align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "一、总体情况", font=HEADING, size=16)

@@ -80,15 +80,20 @@ class PageSession:
         self.context.close()
 
 
-@pytest.fixture
-def browser_session(chromium, live_server):
+def page_sessions(chromium, base_url: str):
+    """Yields a factory of logged-out browser tabs on `base_url`; closes them all afterwards."""
     sessions = []
 
     def open_session() -> PageSession:
-        s = PageSession(chromium, live_server.url)
+        s = PageSession(chromium, base_url)
         sessions.append(s)
         return s
 
     yield open_session
     for s in sessions:
         s.close()
+
+
+@pytest.fixture
+def browser_session(chromium, live_server):
+    yield from page_sessions(chromium, live_server.url)

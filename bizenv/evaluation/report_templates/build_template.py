@@ -71,7 +71,8 @@ def _table(doc, headers: list[str], cells: list[str], loop: str) -> None:
     table.rows[3].cells[0].text = "{%tr endfor %}"
 
 
-def build(path: Path = TEMPLATE) -> Path:
+def gongwen_document() -> Document:
+    """An A4 document with 公文 margins, 宋体 body text, the issuer in red over a red rule and the title."""
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -84,6 +85,11 @@ def build(path: Path = TEMPLATE) -> Path:
     header = _para(doc, "{{ issuer }}", font=TITLE_FONT, size=26, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
     _red_line(header)
     _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    return doc
+
+
+def build(path: Path = TEMPLATE) -> Path:
+    doc = gongwen_document()
     _para(doc, "（{{ period_label }}）", font="楷体_GB2312", size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "{{ intro }}", indent=True)
     _para(doc, "{{ red_text }}", indent=True)

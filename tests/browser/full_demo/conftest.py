@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import PageSession
+from tests.browser.conftest import page_sessions
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,4 @@ def full_demo(full_demo_site, django_db_blocker):
 
 @pytest.fixture
 def browser_session(chromium, full_demo_site):
-    sessions = []
-
-    def open_session() -> PageSession:
-        s = PageSession(chromium, full_demo_site.url)
-        sessions.append(s)
-        return s
-
-    yield open_session
-    for s in sessions:
-        s.close()
+    yield from page_sessions(chromium, full_demo_site.url)
