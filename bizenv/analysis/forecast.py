@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,13 @@ class Forecast:
     def method_label(self) -> str:
         return METHOD_LABELS[self.method]
 
+    def clipped(self, low: float, high: float) -> Forecast:
+        """The same forecast with mean and interval kept within [low, high] (e.g. scores within 0–100)."""
+        def clip(values):
+            return tuple(None if v is None else min(high, max(low, v)) for v in values)
+
+        return replace(self, mean=clip(self.mean), lower=clip(self.lower), upper=clip(self.upper))
+
 
 def future_periods(last: str, horizon: int) -> list[str]:
     start = Period.parse(last)
@@ -68,8 +75,11 @@ def _ets(y: np.ndarray, steps: int, alpha: float, season: int) -> tuple[np.ndarr
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     seasonal = "add" if season > 1 and y.size >= 2 * season else None
+    # Heuristic initial states (Hyndman et al.: from the first seasons) instead of estimating them as
+    # parameters: a 24-month seasonal fit takes 0.05 s instead of 1.5 s, which a page can afford.
+    init = "heuristic" if y.size >= 10 else "estimated"
     model = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=True, seasonal=seasonal,
-                     seasonal_periods=season if seasonal else None)
+                     seasonal_periods=season if seasonal else None, initialization_method=init)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = model.fit(disp=False, maxiter=200)

@@ -111,6 +111,8 @@ def forecast_report(*, user, region: str, period: str, indicator: str = "TOTAL",
         raise ApplicationError(f"指标“{indicator}”不是末级指标，没有指标值，只能预测得分（measure=score）。")
     series = (cube.node_values() if measure == "value" else cube.scores)[0, :, node]
     result = forecast_series(list(series), periods, horizon=horizon, level=level)
+    if measure == "score":  # a score cannot leave 0–100, whatever the trend says
+        result = result.clipped(0.0, 100.0)
     spec = cube.system.specs[node]
     unit = (spec.unit if spec else "") if measure == "value" else "分"
     name = cube.system.names[node]

@@ -84,3 +84,11 @@ def test_gaps_and_trailing_missing_values():
 def test_bad_arguments_are_chinese_errors(kwargs, message):
     with pytest.raises(ApplicationError, match=message):
         forecast_series([1.0, 2.0], ["2025-01", "2025-02"], **kwargs)
+
+
+def test_a_clipped_forecast_stays_within_the_score_range():
+    rising = forecast_series([90.0 + 1.5 * i for i in range(12)], months("2025-01", 12), horizon=6)
+    assert max(rising.upper) > 100
+    clipped = rising.clipped(0.0, 100.0)
+    assert max(clipped.upper) == 100.0 and max(clipped.mean) <= 100.0
+    assert clipped.history == rising.history and clipped.periods == rising.periods
