@@ -35,12 +35,12 @@ def input_file(name: str):
 def cmd_serve(args) -> int:
     _setup_django()
     _migrate()
-    from waitress import serve
-
+    from bizenv.core.server import serve
     from config.wsgi import application
 
-    print(f"营商环境数字化治理平台已启动：http://{args.host}:{args.port}/  （Ctrl+C 停止）", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="bizenv")
+    print(f"营商环境数字化治理平台已启动：http://{args.host}:{args.port}/  "
+          f"（{args.processes} 个进程 × {args.threads} 个线程；Ctrl+C 停止）", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, processes=args.processes)
     return 0
 
 
@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add_server_options(p):
         p.add_argument("--host", default=os.environ.get("BIZENV_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("BIZENV_PORT", 8000)))
-        p.add_argument("--threads", type=int, default=8)
+        p.add_argument("--threads", type=int, default=8, help="每个进程的线程数")
+        p.add_argument("--processes", type=int, default=None,
+                       help="进程数（默认 BIZENV_PROCESSES，否则每个 CPU 核一个，最多 4 个）")
 
     p = sub.add_parser("demo", help="建立示范数据（可重复执行），并启动网站与后台任务")
     p.add_argument("--no-serve", action="store_true", help="只建立示范数据，不启动网站")
@@ -141,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "processes", 0) is None:
+        from bizenv.core.server import default_processes
+
+        args.processes = default_processes()
     return int(args.func(args) or 0)
 
 

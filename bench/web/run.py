@@ -8,9 +8,8 @@ Needs the `bench` extra (`.venv/bin/pip install -e ".[bench]"`, which brings loc
 
 1. Builds the demo in --data-dir if it has no database yet (`bizenv demo --no-serve --scale …`; province
    scale is ~10 million raw records and takes about ten minutes).
-2. Starts `bizenv serve` (waitress, --threads) as a child process on a free loopback port; with
-   --processes N, N of them on N ports over the same data, and each request goes to one of them at
-   random (a stand-in for a reverse proxy; the session cookie is valid on every port).
+2. Starts `bizenv serve --processes N --threads T` as a child process on a free loopback port: N waitress
+   workers forked over one listening socket (bizenv/core/server.py), as the platform is deployed.
 3. Pre-flight: logs in as each account and requests every endpoint of ENDPOINTS once; an endpoint that
    answers 404 is skipped (pages still being built) and reported; other non-2xx answers are reported and
    the endpoint stays in the run, where they count as failures. Then each endpoint is timed alone
@@ -113,10 +112,11 @@ def demo_ensure(data_dir: Path, scale: str) -> None:
     print(f"示范数据建立用时 {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def server_start(data_dir: Path, port: int, threads: int, log_path: Path) -> subprocess.Popen:
+def server_start(data_dir: Path, port: int, threads: int, processes: int, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "w")
     server = subprocess.Popen(
-        [str(BIN / "bizenv"), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
+        [str(BIN / "bizenv"), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
+         "--processes", str(processes)],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "BIZENV_DATA_DIR": str(data_dir), "BIZENV_AXES_ENABLED": "1"},
     )
@@ -319,7 +319,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="计入统计的秒数")
     parser.add_argument("--warmup", type=float, default=20, help="预热秒数（不计入统计）")
     parser.add_argument("--threads", type=int, default=4, help="waitress 线程数")
-    parser.add_argument("--processes", type=int, default=1, help="服务器进程数（请求随机分给各进程）")
+    parser.add_argument("--processes", type=int, default=2, help="服务器进程数（bizenv serve --processes）")
     parser.add_argument("--wait", type=parse_wait, default=(1.0, 3.0),
                         help="每个用户两次请求之间的思考时间（秒，如 1-3；0 表示不等待）")
     parser.add_argument("--json", type=Path, help="另把结果写成 JSON")
@@ -327,18 +327,13 @@ def main() -> int:
 
     data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="bizenv-web-"))).resolve()
     demo_ensure(data_dir, args.scale)
-    ports: list[int] = []
-    while len(ports) < args.processes:
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-    hosts = [f"http://127.0.0.1:{port}" for port in ports]
-    base = hosts[0]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    hosts = [base]
     workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
     servers: list[subprocess.Popen] = []
     try:
-        for i, port in enumerate(ports):
-            servers.append(server_start(data_dir, port, args.threads, workdir / f"server-{i}.log"))
+        servers.append(server_start(data_dir, port, args.threads, args.processes, workdir / "server-0.log"))
         sessions = {a["username"]: login(base, a["username"]) for a in ACCOUNTS}
         params = discover(base, sessions["office"], PARAMS)
         plan, notes = preflight(base, sessions, params)
@@ -349,7 +344,8 @@ def main() -> int:
               f"预热 {args.warmup:g} s，计时 {args.duration:g} s", flush=True)
         samples = workdir / "samples.jsonl"
         load_before = os.getloadavg()[0]
-        cpu = CpuSampler([server.pid for server in servers])
+        cpu = CpuSampler([server.pid for server in servers]
+                         + [child.pid for server in servers for child in psutil.Process(server.pid).children()])
         cpu.start()
         locust_run(base, hosts, plan, params, args, samples)
         cpu.stopping.set()
