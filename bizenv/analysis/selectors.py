@@ -6,6 +6,8 @@ Scores are computed on the fly by evaluation.scoring from approved (or locked) o
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -129,10 +131,49 @@ def comparison_regions(*, user, region: Region, scope: str = "") -> list[Region]
     return found if any(r.pk == region.pk for r in found) else [region, *found]
 
 
+def observations_stamp(*, version: SystemVersion) -> tuple:
+    """Changes whenever the version's observations do: every write through the services adds an
+    ObservationRevision; ids and the count catch rows created or removed without one."""
+    from django.db.models import Count, Max
+
+    from bizenv.observations.models import Observation, ObservationRevision
+
+    counts = Observation.objects.filter(system_version=version).aggregate(n=Count("id"), last=Max("id"),
+                                                                          changed=Max("updated_at"))
+    revision = ObservationRevision.objects.aggregate(last=Max("id"))["last"]
+    return counts["n"], counts["last"], counts["changed"], revision
+
+
+_cubes: OrderedDict[tuple, ScoreCube] = OrderedDict()
+_cubes_lock = threading.Lock()
+CUBE_CACHE_SIZE = 64
+
+
 def score_cube(*, version: SystemVersion, regions: Sequence[Region], periods: Sequence[str],
                include_optional: bool = False) -> ScoreCube:
     """Observations of the regions and periods (every leaf) scored into a cube. Callers pass regions they
-    obtained from the scoped selectors above."""
+    obtained from the scoped selectors above. Cubes of published versions are kept in a small per-process
+    cache, keyed by everything they are computed from (observations by their stamp)."""
+    if not version.is_published:
+        return _score_cube(version=version, regions=regions, periods=periods, include_optional=include_optional)
+    key = ((version.pk, version.system.code, version.version, version.published_at), observations_stamp(version=version),
+           tuple((r.pk, r.code, r.name, repr(sorted(r.attribute_values().items()))) for r in regions),
+           tuple(periods), include_optional)
+    with _cubes_lock:
+        cube = _cubes.get(key)
+        if cube is not None:
+            _cubes.move_to_end(key)
+            return cube
+    cube = _score_cube(version=version, regions=regions, periods=periods, include_optional=include_optional)
+    with _cubes_lock:
+        _cubes[key] = cube
+        while len(_cubes) > CUBE_CACHE_SIZE:
+            _cubes.popitem(last=False)
+    return cube
+
+
+def _score_cube(*, version: SystemVersion, regions: Sequence[Region], periods: Sequence[str],
+                include_optional: bool) -> ScoreCube:
     system = version_compiled(version=version)
     r_at = {r.pk: i for i, r in enumerate(regions)}
     p_at = {p: i for i, p in enumerate(periods)}

@@ -253,3 +253,20 @@ def test_shipped_benchmarks_load_once_and_map_to_the_default_system(db):
     leaves = {node.code: node for node, _parent, _level in walk(default.indicators) if node.is_leaf}
     for b in BenchmarkValue.objects.all():
         assert b.indicator_code in leaves and b.unit == leaves[b.indicator_code].unit
+
+
+def test_a_changed_value_is_seen_at_once_despite_the_cube_cache(office, county):
+    before = get(office, "compare", region="990101", period="2025-12").json()
+    again = get(office, "compare", region="990101", period="2025-12").json()
+    assert again["rows"] == before["rows"]
+    from bizenv.observations.services import observation_upsert
+    from bizenv.organisations.models import Region
+
+    version = Observation.objects.first().system_version
+    indicator = version.indicators.get(code="start.time")
+    observation_upsert(actor=None, system_version=version, indicator=indicator,
+                       region=Region.objects.get(code="990101"), period="2025-12", value=0.5, source="report")
+    Observation.objects.filter(indicator=indicator, region__code="990101", period="2025-12").update(
+        status=ObservationStatus.APPROVED)
+    after = {r["code"]: r for r in get(office, "compare", region="990101", period="2025-12").json()["rows"]}
+    assert after["start.time"]["score"] == pytest.approx(100.0)
