@@ -16,7 +16,7 @@ from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.dashboards import profile_charts
 from bizenv.dashboards.indicator_views import evaluated_periods, not_found, period_choice, visible_regions
-from bizenv.evaluation.selectors import run_latest_per_period, run_ranking
+from bizenv.evaluation.selectors import composite_history, run_latest_per_period
 from bizenv.indicators.selectors import active_version
 from bizenv.organisations.permissions import Permission
 
@@ -87,17 +87,10 @@ def _composite_history(user, *, version, region, period: str, group: list) -> tu
     end = Period.parse(period)
     runs = [run for run in run_latest_per_period(user=user, system_version=version)
             if Period.parse(run.period).kind == end.kind and Period.parse(run.period) <= end][:HISTORY]
-    points, ranked = [], 0
-    for run in reversed(runs):
-        rows = run_ranking(run=run).rows
-        own = next((row for row in rows if row.region.pk == region.pk), None)
-        if own is None or own.total is None:
-            continue
-        ranked = sum(1 for row in rows if row.member and row.total and row.total.rank)
-        points.append(profile_charts.CompositePoint(period=run.period, score=own.total.score,
-                                                    rank=own.total.rank if own.member else 0))
-    if points:
-        return points, ranked
+    history = composite_history(runs=list(reversed(runs)), region=region)
+    if history:
+        points = [profile_charts.CompositePoint(period=p, score=score, rank=rank) for p, score, rank, _n in history]
+        return points, history[-1][3]
     visible = {r.code for r in visible_regions(user)}
     peers = [r.code for r in group if r.code in visible]
     history = analysis_selectors.period_history(period=period, count=HISTORY)

@@ -279,6 +279,19 @@ def score_trace(*, user, run: EvaluationRun, region: Region, indicator: str) -> 
                  completeness=top.completeness, leaves=out)
 
 
+def composite_history(*, runs: list[EvaluationRun], region: Region) -> list[tuple[str, float | None, int, int]]:
+    """(period, composite score, rank or 0 when not ranked, how many regions were ranked) of the region in
+    each run it was scored in, in the order of `runs`: two queries, whatever the number of runs."""
+    from django.db.models import Count
+
+    ids = [run.pk for run in runs]
+    own = {run_id: (score, rank) for run_id, score, rank in EvaluationResult.objects.filter(
+        run_id__in=ids, region=region, indicator_code=TOTAL).values_list("run_id", "score", "rank")}
+    ranked = dict(EvaluationResult.objects.filter(run_id__in=ids, indicator_code=TOTAL, rank__isnull=False)
+                  .values("run_id").annotate(n=Count("id")).values_list("run_id", "n"))
+    return [(run.period, own[run.pk][0], own[run.pk][1] or 0, ranked.get(run.pk, 0)) for run in runs if run.pk in own]
+
+
 # -------------------------------------------------------------------------------------------- releases
 
 
