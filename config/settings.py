@@ -232,6 +232,8 @@ LOGGING = {
 
 # The indicator system whose latest published version drives the pages.
 BIZENV_DEFAULT_SYSTEM = os.environ.get("BIZENV_DEFAULT_SYSTEM", "BIZENV-CN")
+# A fixed "today" (YYYY-MM-DD) for demos and tests; empty means the real date (bizenv.core.clock).
+BIZENV_TODAY = os.environ.get("BIZENV_TODAY", "")
 
 # Lockout is per account on purpose: intranet users sit behind shared NAT addresses,
 # so locking by IP would lock out whole bureaus.

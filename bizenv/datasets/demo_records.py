@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bizenv.core import clock
 from bizenv.datasets.catalog import DATASETS, Dataset
 from bizenv.datasets.lake import arrow_schema
 
@@ -227,14 +228,14 @@ ENTITY_TYPES = (("有限责任公司", 70), ("个人独资企业", 12), ("合伙
 
 def demo_months(*, today: dt.date | None = None, count: int = 36) -> list[str]:
     """The `count` months ending with the last full month before `today`, as 'YYYY-MM'."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     index = today.year * 12 + today.month - 1 - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
 def demo_window(*, today: dt.date | None = None) -> list[str]:
     """The demo's 36 months: up to the last full month, or to the last December chinese-calendar covers."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     year = today.year
     while year > 2004 and not _covered(year):
         year -= 1
@@ -777,7 +778,7 @@ def generate(*, regions: Sequence[Mapping], months: Sequence[str], seed: int = 2
         raise ValueError("示范数据需要至少一个区域和一个月份")
     last = _month_start(months[-1])
     if as_of is None:
-        as_of = min(dt.date.today(), _next_month(_next_month(last)))
+        as_of = min(clock.today(), _next_month(_next_month(last)))
     year = as_of.year
     while not _covered(year) and year > last.year:
         year -= 1
@@ -854,7 +855,7 @@ def demo_collection_build(*, scale: str = "small", progress=print, today: dt.dat
     from bizenv.observations.models import Observation, ReportingRound
     from bizenv.observations.selectors import reporting_regions
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     months = demo_window(today=today)
     if months != demo_months(today=today):
         progress(f"chinese-calendar 尚无 {months[-1][:4]} 年以后的节假日安排，示范数据截至 {months[-1]}")

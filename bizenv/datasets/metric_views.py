@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bizenv.core import clock
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets import metric_services as services
@@ -123,7 +124,7 @@ def metric_definition_detail(request, code: str):
 @login_required
 @permission_required(Permission.MANAGE_USERS)
 def calendar_page(request):
-    today = date.today()
+    today = clock.today()
     year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
     override_form, year_form = OverrideForm(prefix="o"), YearForm(prefix="y", initial={"year": year})
     status = 200

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
+from bizenv.core import clock
 from bizenv.core.periods import Period
 from bizenv.indicators.models import Indicator, SystemVersion
 from bizenv.observations.models import Observation, ObservationImport, ReportingRound
@@ -124,7 +124,7 @@ def _owes(user, indicator: Indicator, region: Region, departments: list[Departme
 def round_items(*, user, reporting_round: ReportingRound, mine: bool = False, department: str = "",
                 region: str = "", status: str = "", today: date | None = None) -> list[RoundItem]:
     """Owed rows of a round that the user may see; `mine` keeps only those the user must report."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     regions = list(reporting_regions() if user is None else
                    reporting_regions().filter(pk__in=regions_for(user, Permission.VIEW_DASHBOARD)))
     if region:
@@ -167,7 +167,7 @@ class Completeness:
 
 def round_completeness(*, user, reporting_round: ReportingRound, today: date | None = None) -> Completeness:
     """How much of a round is in: per lead department and per region, with what is missing and overdue."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     items = round_items(user=user, reporting_round=reporting_round, today=today)
     late = today > reporting_round.deadline
     states = [ItemState(tuple(d.code for d in i.departments) or ("-",), i.region.code, i.status) for i in items]

@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from bizenv.core import clock
 from bizenv.core.audit import _jsonable, audit_record, changed_values
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import CYCLE_KINDS, KIND_LABELS, Period
@@ -93,7 +94,7 @@ def period_check(*, indicator: Indicator, period: str, today: date | None = None
             f"“{indicator.name}”为{KIND_LABELS[kind]}指标，时期应写成 {examples[kind]} 的格式，"
             f"不能是“{parsed}”（{KIND_LABELS[parsed.kind]}）。",
         )
-    if parsed.first_day > (today or timezone.localdate()):
+    if parsed.first_day > (today or clock.today()):
         raise FieldError("时期", f"时期 {parsed}（{parsed.label}）尚未开始，不能填报。")
     return parsed
 
