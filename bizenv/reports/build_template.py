@@ -1,7 +1,9 @@
 """Build templates/topic_report.docx, the docxtpl template of the topic report (专题研判报告).
 
 Run `python -m bizenv.reports.build_template` after changing it and commit the .docx; users may then restyle
-the template in Word or WPS as long as the {{ … }} tags stay. The 公文 styling helpers are the 红黑榜 bulletin's.
+the template in Word or WPS as long as the {{ … }} tags stay. Row keys must not be dict method names
+(`pop`, `items`, `keys`, …): Jinja looks up `e.pop` as an attribute first and would print the method.
+The 公文 styling helpers are the 红黑榜 bulletin's.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def build(path: Path = TEMPLATE) -> Path:
     _para(doc, "{{ chart_subs }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "三、{{ peer_heading }}", font=HEADING, size=16)
     _table(doc, ["排名", "地区", "得分", "同比变化", "环比变化"],
-           ["{{ e.rank }}", "{{ e.name }}", "{{ e.score }}", "{{ e.yoy }}", "{{ e.pop }}"], "peers")
+           ["{{ e.rank }}", "{{ e.name }}", "{{ e.score }}", "{{ e.yoy_delta }}", "{{ e.pop_delta }}"], "peers")
     _para(doc, "{{ chart_peers }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, "{%p if has_steps %}", size=10.5)
     _para(doc, "四、{{ steps_heading }}", font=HEADING, size=16)

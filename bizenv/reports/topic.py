@@ -118,6 +118,16 @@ def _num(value: float | None, digits: int = 2, unit: str = "") -> str:
     return "—" if value is None else f"{value:.{digits}f}{unit}"
 
 
+def signed_number(value: float | None, digits: int = 2) -> str:
+    """A change with its sign: +1.23, −0.50 (a true minus sign), 0.00 for what rounds to zero, — when missing."""
+    if value is None:
+        return "—"
+    text = f"{abs(value):.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return ("+" if value > 0 else "−") + text
+
+
 def _signed(value: float | None, what: str) -> str:
     if value is None:
         return f"{what}无可比数据"
@@ -167,7 +177,7 @@ def topic_report_context(data: TopicReportData) -> dict:
                           else "—"),
         })
     peers = [{"rank": p.rank or "—", "name": p.name, "score": _num(p.score),
-              "yoy": _num(p.yoy_delta), "pop": _num(p.pop_delta)} for p in data.peers]
+              "yoy_delta": signed_number(p.yoy_delta), "pop_delta": signed_number(p.pop_delta)} for p in data.peers]
     steps = [{"name": s.name, "cases": s.cases, "mean": _num(s.mean_days),
               "over": "—" if s.share_over_limit is None else f"{s.share_over_limit * 100:.1f}%",
               "slowest": s.slowest_region or "—"} for s in data.steps]

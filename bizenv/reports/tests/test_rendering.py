@@ -9,6 +9,7 @@ from docx import Document
 from bizenv.core.errors import ApplicationError
 from bizenv.reports import rendering
 from bizenv.reports.tests.test_topic import county_data
+from bizenv.reports.topic import PeerRow
 
 
 def word_text(blob: bytes) -> tuple[str, str, Document]:
@@ -53,3 +54,18 @@ def test_pdf_without_libreoffice_is_a_clear_chinese_error(monkeypatch):
     monkeypatch.setattr(rendering.shutil, "which", lambda _name: None)
     with pytest.raises(ApplicationError, match="未安装 LibreOffice"):
         rendering.docx_to_pdf(b"")
+
+
+def test_peer_table_shows_signed_changes_and_no_python_repr():
+    data = county_data(peers=(
+        PeerRow(code="990102", name="东城区", score=98.9, rank=1, yoy_delta=1.234, pop_delta=-0.5),
+        PeerRow(code="990121", name="北山县", score=92.234, rank=2, yoy_delta=0.0, pop_delta=None)))
+    _, _, doc = word_text(rendering.topic_report_word(data))
+    peer_table = doc.tables[1]
+    assert [c.text for c in peer_table.rows[0].cells] == ["排名", "地区", "得分", "同比变化", "环比变化"]
+    assert [c.text for c in peer_table.rows[1].cells] == ["1", "东城区", "98.90", "+1.23", "−0.50"]
+    assert [c.text for c in peer_table.rows[2].cells] == ["2", "北山县", "92.23", "0.00", "—"]
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                assert "<" not in cell.text and "object" not in cell.text and "None" not in cell.text, cell.text

@@ -76,8 +76,9 @@ def test_context_has_title_tables_and_advice():
     leaf = ctx["sub_rows"][2]
     assert leaf["name"] == "　　企业设立登记耗时" and leaf["value"] == "1.07" and leaf["score"] == "96.43"
     assert leaf["best"] == "东城区 99.00" and leaf["benchmark"] == "0.50（杭州、深圳）"
-    assert ctx["peers"][1] == {"rank": 2, "name": "北山县", "score": "92.23", "yoy": "-1.82", "pop": "1.07"}
-    assert ctx["peers"][0]["pop"] == "—"
+    assert ctx["peers"][1] == {"rank": 2, "name": "北山县", "score": "92.23", "yoy_delta": "−1.82",
+                               "pop_delta": "+1.07"}
+    assert ctx["peers"][0]["pop_delta"] == "—"
     assert ctx["has_steps"] and ctx["steps"][0]["over"] == "12.5%"
     assert ctx["advice"].startswith("建议重点关注：开办企业耗时（80.00 分）")
 
