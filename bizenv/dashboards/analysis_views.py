@@ -19,6 +19,7 @@ from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOTHING_TO_COMPARE = "暂无可对比的数据：还没有任何已审核的指标值或评价结果。请先录入并审核指标值，或在“评价与红黑榜”中运行评价。"
 
 
 @dataclass
@@ -136,6 +137,8 @@ def _compare_context(request, *, error: str = "") -> dict:
         setting = _setting(request)
     except ApplicationError as exc:
         return {**context, "setup_error": exc.message}
+    if not setting.months:
+        return {**context, "empty": NOTHING_TO_COMPARE}
     f, filter_error = _compare_filters(request, setting)
     part = request.GET.get("part", "") if request.htmx else ""
     names = dict(zip(setting.tree.codes, setting.tree.names, strict=True))
@@ -172,9 +175,19 @@ def compare(request):
 def compare_export(request):
     try:
         setting = _setting(request)
+    except ApplicationError:  # no published version: nothing to export
+        return render(request, "dashboards/compare.html", _compare_context(request), status=404)
+    if not setting.months:
+        return render(request, "dashboards/compare.html", _compare_context(request), status=404)
+    try:
         f, filter_error = _compare_filters(request, setting)
         if filter_error:
             raise ApplicationError(filter_error)
+        # Regions outside the user's scope are refused as such (absent codes alike, so nothing leaks).
+        outside = [c for c in f.regions if c not in {r.code for r in setting.visible}]
+        if outside:
+            return render(request, "core/forbidden.html", {
+                "message": f"区域 {'、'.join(outside)} 不在您的授权范围内，不能导出其数据。"}, status=403)
         periods = reports.query_periods(periods=f.periods)
         rows = reports.combined_query(user=request.user, regions=f.regions, periods=periods,
                                       indicators=f.indicators, system=f.system)

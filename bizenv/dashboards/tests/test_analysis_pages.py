@@ -137,7 +137,14 @@ def test_county_sees_only_its_county_and_gets_a_chinese_error_for_another(county
     assert "chart-compare" not in refused and "西山县" not in refused
 
     export = county.get("/compare/export.xlsx", {**SYSTEM, "regions": "990102"})
-    assert export.status_code == 400 and "不存在或无权查看" in export.content.decode()
+    assert export.status_code == 403
+    assert "990102 不在您的授权范围内" in export.content.decode() and "西山县" not in export.content.decode()
+    assert county.get("/compare/export.xlsx", {**SYSTEM, "regions": "990101"}).status_code == 200
+
+
+def test_compare_export_bad_filters_still_answer_400_in_chinese(office):
+    response = office.get("/compare/export.xlsx", {**SYSTEM, "start": "2025-06", "end": "2025-01"})
+    assert response.status_code == 400 and "开始月份不能晚于结束月份" in response.content.decode()
 
 
 def test_compare_bad_filters_are_explained_in_chinese(office):
@@ -226,3 +233,39 @@ def test_pages_need_the_dashboard_permission(city):
 def test_compare_with_nothing_ticked_asks_for_a_region_instead_of_showing_everything(office):
     html = _page(office, "/compare/", f="1", indicators="start")
     assert "请至少选择一个区域" in html and "chart-compare" not in html
+
+
+@pytest.fixture
+def empty_office():
+    """A fresh install: a city and a county, no evaluation and no observations."""
+    city = region_create(actor=None, code="990100", name="示范市", level="city")
+    region_create(actor=None, code="990101", name="东湖县", level="county", parent=city)
+    return _client("office", Role.OFFICE, city)
+
+
+def _publish_without_observations():
+    indicator_services.indicator_system_import(actor=None, content=SYSTEM_YAML.encode("utf-8"),
+                                               filename="ana-test.yaml", publish=True)
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["no-version", "version-without-observations"])
+def test_compare_shows_the_empty_state_when_nothing_can_be_evaluated(empty_office, published):
+    if published:
+        _publish_without_observations()
+    empty_office.raise_request_exception = False
+    response = empty_office.get("/compare/", SYSTEM if published else {})
+    html = response.content.decode()
+    assert response.status_code == 200 and "营商对比分析" in html
+    assert "暂无可对比的数据" in html or "没有已发布的版本" in html
+    assert "chart-compare" not in html
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["no-version", "version-without-observations"])
+def test_compare_export_with_nothing_to_export_answers_404_with_the_empty_state(empty_office, published):
+    if published:
+        _publish_without_observations()
+    empty_office.raise_request_exception = False
+    response = empty_office.get("/compare/export.xlsx", SYSTEM if published else {})
+    html = response.content.decode()
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+    assert "暂无可对比的数据" in html or "没有已发布的版本" in html
