@@ -6,9 +6,9 @@ Both are built from a release's frozen entries and scores only, so a published b
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -171,8 +171,8 @@ def bulletin_context(release: RedBlackList) -> dict:
         "与上期发布相比，红黑榜名单无变化。" if release.compared_with_id else "本期为首次发布红黑榜。")
     ranking_text = "综合得分排名：" + "，".join(
         f"{r['ranks'].get(TOTAL)}. {r['region_name']} {_fmt(r['scores'].get(TOTAL))}" for r in ranked) + "。"
-    day = (release.published_at or release.created_at).date() if (release.published_at or release.created_at) \
-        else date.today()
+    stamp = release.published_at or release.created_at
+    day = timezone.localdate(stamp) if stamp else timezone.localdate()  # the office's day, not UTC's
     return {
         "issuer": ISSUER, "title": release.title, "period_label": period.label, "intro": intro,
         "red_text": red_text, "black_text": black_text, "changes_text": changes_text, "red": red, "black": black,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
@@ -65,3 +66,9 @@ def bulletins_red():
     from bizenv.evaluation.report_templates.build_template import RED
 
     return RED
+
+
+def test_bulletin_is_dated_on_the_local_day_of_publication(release):
+    # 17:30 UTC on 30 November is 01:30 on 1 December in Asia/Shanghai, the day the office published it.
+    release.published_at = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    assert bulletins.bulletin_context(release)["date_text"] == "2026年12月1日"
