@@ -58,5 +58,8 @@ def test_two_processes_share_the_port_and_stop_with_the_parent(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
-    time.sleep(0.5)
+    # the workers end on their own once the parent has gone: poll for it, up to 20 seconds
+    deadline = time.time() + 20
+    while any(_alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)

@@ -18,15 +18,31 @@ class DemoSite:
     summary: object
 
 
+def _test_database_ensure() -> list:
+    """Creates the test database when pytest-django set up none.
+
+    pytest-django creates it only for sessions that hold a test marked ``django_db`` (or asking for ``db``);
+    a run of these files alone holds none, and the demo would otherwise be built in the configured database.
+    Returns what `teardown_databases` needs, or an empty list when the database was already there.
+    """
+    from django.db import connection
+    from django.test.utils import setup_databases
+
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        return []
+    return setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+
 @pytest.fixture(scope="package")
 def full_demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.core.management import call_command
-    from django.test.utils import override_settings
+    from django.test.utils import override_settings, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
     from bizenv.demo import demo_build
 
     with django_db_blocker.unblock(), override_settings(BIZENV_LAKE_DIR=tmp_path_factory.mktemp("lake")):
+        created = _test_database_ensure()
         summary = demo_build(scale="small", progress=lambda _msg: None)
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
@@ -36,6 +52,8 @@ def full_demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+            if created:
+                teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture

@@ -60,7 +60,9 @@ def test_topic_page_tabs_drill_down_report_and_county_scope(full_demo, browser_s
 
     # 概览 → click the best county's bar: the same page for that county.
     s.page.click("nav.tabs >> text=概览")
-    s.page.wait_for_url(re.compile(r"/topics/starting_business/\?"))
+    # (the report tab's own URL has a query too: wait for the overview itself, not just for a "?")
+    s.page.locator(".tabs .tab.active", has_text="概览").wait_for()
+    s.page.locator('[data-chart="chart-topic-peers"][data-chart-rendered="1"]').wait_for()
     s.page.wait_for_load_state("networkidle")
     charts_drawn(s)
     bar = s.page.locator('[data-chart="chart-topic-peers"]').evaluate(CLICK_FIRST_BAR)
