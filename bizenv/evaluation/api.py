@@ -39,7 +39,7 @@ def _release_out(r: RedBlackList, *, deep: bool = False) -> dict:
     out = {"id": r.pk, "title": r.title, "system": r.system.code, "period": r.period, "status": r.status,
            "status_label": r.get_status_display(), "run": r.run_id, "fingerprint": r.fingerprint,
            "content_hash": r.content_hash, "rules": r.rules, "created_at": r.created_at,
-           "published_at": r.published_at}
+           "published_at": r.published_at, "superseded_by": r.superseded_by_id}
     if deep:
         out.update(entries=r.entries, scores=r.scores, changes=r.changes)
     return out

@@ -84,6 +84,7 @@ class ReleaseStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     REVIEWED = "reviewed", "已审核"
     PUBLISHED = "published", "已发布"
+    SUPERSEDED = "superseded", "已被替代"
 
 
 class RedBlackList(models.Model):
@@ -116,6 +117,8 @@ class RedBlackList(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    superseded_by = models.ForeignKey("self", verbose_name="替代它的发布", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="supersedes")
 
     class Meta:
         verbose_name = "红黑榜"

@@ -84,6 +84,7 @@ class ReleaseOut(Schema):
     rules: dict[str, Any]
     created_at: datetime
     published_at: datetime | None = None
+    superseded_by: int | None = None  # the release that replaced this one (status superseded)
 
 
 class ReleaseDetailOut(ReleaseOut):

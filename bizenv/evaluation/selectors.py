@@ -302,14 +302,14 @@ def release_rule_get(*, system: IndicatorSystem) -> dict[str, Any]:
 
 
 def release_list(*, user, system: IndicatorSystem | None = None) -> QuerySet[RedBlackList]:
-    """Published releases for viewers; every release for the coordinating office."""
+    """Published (and superseded, marked so) releases for viewers; every release for the coordinating office."""
     if not has_permission(user, Permission.VIEW_DASHBOARD):
         return RedBlackList.objects.none()
     releases = (RedBlackList.objects.select_related("system", "run__system_version", "created_by", "reviewed_by",
                                                     "published_by")
                 .defer("run__inputs"))
     if not has_permission(user, Permission.REVIEW_DATA):
-        releases = releases.filter(status=ReleaseStatus.PUBLISHED)
+        releases = releases.filter(status__in=(ReleaseStatus.PUBLISHED, ReleaseStatus.SUPERSEDED))
     if system is not None:
         releases = releases.filter(system=system)
     return releases.order_by("-period", "-id")

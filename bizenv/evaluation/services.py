@@ -181,8 +181,21 @@ def red_black_list_return(*, actor, release: RedBlackList) -> RedBlackList:
     return _transition(release, actor=actor, target=S.DRAFT, action="red_black_list.return", before_save=clear)
 
 
+def _supersede(*, actor, by: RedBlackList) -> None:
+    """Mark the other published releases of `by`'s system and period as superseded by it (one current per period)."""
+    earlier = (RedBlackList.objects.select_for_update()
+               .filter(system_id=by.system_id, period=by.period, status=S.PUBLISHED).exclude(pk=by.pk))
+    for old in earlier.order_by("id"):
+        release_transition_check(old, S.SUPERSEDED)
+        old.status, old.superseded_by = S.SUPERSEDED, by
+        old.save(update_fields=["status", "superseded_by"])
+        audit_record(actor=actor, action="red_black_list.supersede", obj=old, old={"status": S.PUBLISHED.value},
+                     new={"status": S.SUPERSEDED.value, "superseded_by": by.pk})
+
+
 def red_black_list_publish(*, actor, release: RedBlackList) -> RedBlackList:
-    """Publish a reviewed release: it is frozen, with what changed since the previous published one."""
+    """Publish a reviewed release: it is frozen, with what changed since the previous published one; an earlier
+    published release of the same system and period is superseded by it."""
     _require(actor, Permission.REVIEW_DATA)
     previous = selectors.release_previous_published(release=release)
 
@@ -193,8 +206,11 @@ def red_black_list_publish(*, actor, release: RedBlackList) -> RedBlackList:
                                     previous_entries=previous.entries, previous_scores=previous.scores) \
             if previous else {}
 
-    return _transition(release, actor=actor, target=S.PUBLISHED, action="red_black_list.publish",
-                       before_save=freeze)
+    with transaction.atomic():
+        release = _transition(release, actor=actor, target=S.PUBLISHED, action="red_black_list.publish",
+                              before_save=freeze)
+        _supersede(actor=actor, by=release)
+    return release
 
 
 @dataclass

@@ -154,7 +154,7 @@ def _entries_by_scope(release) -> list[dict]:
 @permission_required(Permission.VIEW_DASHBOARD)
 def release_detail(request, pk: int):
     release = _get(selectors.release_get, user=request.user, pk=pk)
-    if release.status == ReleaseStatus.PUBLISHED:
+    if release.status in (ReleaseStatus.PUBLISHED, ReleaseStatus.SUPERSEDED):  # frozen at publication
         changes, compared = release.changes, release.compared_with
     else:
         compared = selectors.release_previous_published(release=release)

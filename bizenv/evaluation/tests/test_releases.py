@@ -168,3 +168,34 @@ def test_demo_evaluates_every_month_and_publishes_the_latest_idempotently(versio
     assert latest.period == "2026-03" and latest.status == "published"
     assert services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST") == result
     assert EvaluationRun.objects.count() == 3 and RedBlackList.objects.count() == 1
+
+
+def test_publishing_a_second_release_of_a_period_supersedes_the_first(run, office, office2, leader):
+    first = published(services.red_black_list_create(actor=office, run=run, rules=ONE_EACH), office2)
+    second = published(services.red_black_list_create(actor=office, run=run, title="三月红黑榜（更正）"), office2)
+
+    first.refresh_from_db()
+    assert second.status == "published" and second.compared_with == first
+    assert first.status == "superseded" and first.get_status_display() == "已被替代"
+    assert first.superseded_by == second
+    # The earlier one keeps its frozen lists and publication record; only its status changed.
+    assert first.published_by == office2 and first.entries
+    current = [r for r in selectors.release_list(user=leader) if r.status == "published"]
+    assert current == [second]
+    assert selectors.release_get(user=leader, pk=first.pk) == first  # old links still open, marked superseded
+    assert selectors.release_previous_published(release=second) is None
+    with pytest.raises(ApplicationError, match="已被替代"):
+        services.red_black_list_return(actor=office2, release=first)
+    from bizenv.core.models import AuditLog
+    row = AuditLog.objects.filter(action="red_black_list.supersede").get()
+    assert row.old_values == {"status": "published"} and row.new_values["status"] == "superseded"
+    assert row.new_values["superseded_by"] == second.pk
+
+
+def test_a_release_of_another_period_does_not_supersede(version, ind, counties, run, office, office2):
+    march = published(services.red_black_list_create(actor=office, run=run, rules=ONE_EACH), office2)
+    fill(version, ind, counties, "2026-04")
+    april = services.evaluation_run_create(actor=office, system_version=version, period="2026-04")
+    published(services.red_black_list_create(actor=office, run=april, rules=ONE_EACH), office2)
+    march.refresh_from_db()
+    assert march.status == "published" and march.superseded_by is None

@@ -103,3 +103,18 @@ def test_api_office_creates_and_publishes(version, filled, office, office2, clie
     assert other.post(f"/api/v1/evaluation/releases/{release['id']}/review").json()["status"] == "reviewed"
     assert other.post(f"/api/v1/evaluation/releases/{release['id']}/publish").json()["status"] == "published"
     assert other.get(f"/api/v1/evaluation/releases/{release['id']}/recompute").json()["identical"] is True
+
+
+def test_superseded_release_is_marked_and_links_to_the_new_one(run, release, office, office2, leader, client_for):
+    newer = services.red_black_list_publish(actor=office2, release=services.red_black_list_review(
+        actor=office2, release=services.red_black_list_create(actor=office, run=run, title="三月红黑榜（更正）")))
+    client = client_for(leader)
+
+    old_page = client.get(f"/evaluation/releases/{release.pk}/").content.decode()
+    assert "已被替代" in old_page and f'href="/evaluation/releases/{newer.pk}/"' in old_page
+    listing = client.get("/evaluation/releases/").content.decode()
+    assert listing.count("已发布") == 1 and "已被替代" in listing and "三月红黑榜（更正）" in listing
+
+    api = {r["id"]: r for r in client.get("/api/v1/evaluation/releases").json()}
+    assert [i for i, r in api.items() if r["status"] == "published"] == [newer.pk]
+    assert api[release.pk]["status_label"] == "已被替代" and api[release.pk]["superseded_by"] == newer.pk
