@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.officefiles import office_file_check
 from bizenv.datasets.catalog import Dataset, Field, FieldType
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".jsonl": "json", ".ndjson": "json",
@@ -110,6 +111,10 @@ def _read_csv(content: bytes, filename: str) -> list[Row]:
 def _read_xlsx(content: bytes, filename: str) -> list[Row]:
     from openpyxl import load_workbook
 
+    try:
+        office_file_check(content, subject=f"文件“{filename}”")
+    except ApplicationError as exc:
+        raise RecordFileError(exc.message) from None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

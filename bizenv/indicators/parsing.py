@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bizenv.core.officefiles import OfficeFileRefused, office_file_check
 from bizenv.indicators.specs import (
     CYCLES,
     DEFAULT_VERSION,
@@ -541,6 +542,10 @@ def parse_excel(content: bytes) -> ParseResult:
     """Parse the Excel format: sheet 体系 (field, value rows) and sheet 指标 (one row per indicator)."""
     from openpyxl import load_workbook
 
+    try:
+        office_file_check(content)
+    except OfficeFileRefused as exc:
+        return ParseResult(None, [Problem(exc.message)])
     try:
         workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook

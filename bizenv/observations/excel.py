@@ -19,6 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bizenv.core.errors import ApplicationError
+from bizenv.core.officefiles import OfficeFileRefused, office_file_check
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -238,8 +239,10 @@ def file_kind(filename: str, content: bytes) -> str:
     if name.endswith(".xls") or content.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 或 WPS 中“另存为”.xlsx 后再上传。")
     if name.endswith((".xlsx", ".xlsm")):
-        if not zipfile.is_zipfile(io.BytesIO(content)):
-            raise FileProblem("文件不是有效的 Excel（.xlsx）文件：可能已损坏，或是其他格式的文件改了扩展名。")
+        try:
+            office_file_check(content)
+        except OfficeFileRefused as exc:
+            raise FileProblem(exc.message) from None
         return "xlsx"
     if name.endswith((".csv", ".txt")):
         return "csv"

@@ -183,4 +183,4 @@ def test_not_a_workbook_is_rejected_in_chinese():
     result = parse_excel(b"this is not a zip file")
 
     assert result.spec is None
-    assert "无法读取 Excel 文件" in result.problems[0].message
+    assert "不是有效的 Excel（.xlsx）文件" in result.problems[0].message
