@@ -16,6 +16,7 @@ from bizenv.analysis.comparison import BenchmarkRef
 from bizenv.analysis.cubes import ScoreCube, cube_build
 from bizenv.analysis.models import BenchmarkValue
 from bizenv.analysis.peers import RegionProfile
+from bizenv.core.data_versions import OBSERVATIONS, data_version
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.evaluation.scoring import CompiledSystem, ScoringError, compile_system
@@ -131,19 +132,6 @@ def comparison_regions(*, user, region: Region, scope: str = "") -> list[Region]
     return found if any(r.pk == region.pk for r in found) else [region, *found]
 
 
-def observations_stamp(*, version: SystemVersion) -> tuple:
-    """Changes whenever the version's observations do: every write through the services adds an
-    ObservationRevision; ids and the count catch rows created or removed without one."""
-    from django.db.models import Count, Max
-
-    from bizenv.observations.models import Observation, ObservationRevision
-
-    counts = Observation.objects.filter(system_version=version).aggregate(n=Count("id"), last=Max("id"),
-                                                                          changed=Max("updated_at"))
-    revision = ObservationRevision.objects.aggregate(last=Max("id"))["last"]
-    return counts["n"], counts["last"], counts["changed"], revision
-
-
 _cubes: OrderedDict[tuple, ScoreCube] = OrderedDict()
 _cubes_lock = threading.Lock()
 CUBE_CACHE_SIZE = 64
@@ -153,10 +141,11 @@ def score_cube(*, version: SystemVersion, regions: Sequence[Region], periods: Se
                include_optional: bool = False) -> ScoreCube:
     """Observations of the regions and periods (every leaf) scored into a cube. Callers pass regions they
     obtained from the scoped selectors above. Cubes of published versions are kept in a small per-process
-    cache, keyed by everything they are computed from (observations by their stamp)."""
+    cache, keyed by everything they are computed from: observations by their data version, which every
+    write of observations changes (core.data_versions) and which is read once per request."""
     if not version.is_published:
         return _score_cube(version=version, regions=regions, periods=periods, include_optional=include_optional)
-    key = ((version.pk, version.system.code, version.version, version.published_at), observations_stamp(version=version),
+    key = ((version.pk, version.system.code, version.version, version.published_at), data_version(key=OBSERVATIONS),
            tuple((r.pk, r.code, r.name, repr(sorted(r.attribute_values().items()))) for r in regions),
            tuple(periods), include_optional)
     with _cubes_lock:

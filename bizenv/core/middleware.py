@@ -26,3 +26,16 @@ class LoginRequiredMiddleware:
                 return response
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class DataVersionMiddleware:
+    """Reads each data stamp (core.data_versions) at most once per request, however many caches ask."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from bizenv.core.data_versions import data_version_scope
+
+        with data_version_scope():
+            return self.get_response(request)

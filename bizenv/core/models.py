@@ -86,3 +86,22 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class DataVersion(models.Model):
+    """A change stamp for a kind of data (e.g. "observations"): every write of that data bumps it in the
+    same transaction, so caches of computations over the data can be keyed by it instead of by scanning it."""
+
+    key = models.CharField("数据", max_length=40, unique=True)
+    value = models.BigIntegerField("版本号", default=0)
+    # A fresh random token with each bump: a counter alone can come back to an earlier value when a
+    # transaction that bumped it rolls back and another bumps it again over different data.
+    token = models.CharField("变更标识", max_length=32, blank=True)
+    changed_at = models.DateTimeField("变更时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "数据版本"
+        verbose_name_plural = "数据版本"
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.value}"

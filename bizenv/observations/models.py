@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from bizenv.core.data_versions import OBSERVATIONS, data_version_bump
+
 
 class ObservationSource(models.TextChoices):
     REPORT = "report", "部门填报"
@@ -46,6 +48,36 @@ class ReportingRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ObservationQuerySet(models.QuerySet):
+    """Every bulk write bumps the observations' data version (core.data_versions) in its transaction, so
+    caches of scores over observations are refreshed whichever path wrote them."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        made = super().bulk_create(objs, *args, **kwargs)
+        data_version_bump(key=OBSERVATIONS)
+        return made
+
+    def bulk_update(self, objs, *args, **kwargs):
+        updated = super().bulk_update(objs, *args, **kwargs)
+        data_version_bump(key=OBSERVATIONS)
+        return updated
+
+    def update(self, **kwargs):
+        updated = super().update(**kwargs)
+        data_version_bump(key=OBSERVATIONS)
+        return updated
+
+    update.alters_data = True
+
+    def delete(self):
+        deleted = super().delete()
+        data_version_bump(key=OBSERVATIONS)
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
 
 
 class Observation(models.Model):
@@ -98,8 +130,19 @@ class Observation(models.Model):
         ]
         indexes = [models.Index(fields=["system_version", "period"])]
 
+    objects = ObservationQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.region.name} {self.period}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        data_version_bump(key=OBSERVATIONS)
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        data_version_bump(key=OBSERVATIONS)
+        return deleted
 
 
 class ObservationRevision(models.Model):
