@@ -214,13 +214,33 @@ def observation_upsert(
         existing.import_batch = import_batch
         if metric_run is not None:
             existing.metric_run = metric_run
+        action = "update"
         if source == ObservationSource.METRIC:
             existing.status = S.APPROVED
+        elif existing.status == S.APPROVED:
+            # An approved value may enter a ranking: a change made by hand goes back through review.
+            existing.status = S.SUBMITTED
+            existing.submitted_at = timezone.now()
+            action = "revise"
         existing.updated_by = actor if getattr(actor, "pk", None) else None
         existing.save()
         before, after = changed_values(old, _snapshot(existing))
-        _record(existing, actor=actor, action="update", old=before, new=after)
+        _record(existing, actor=actor, action=action, old=before, new=after)
         return existing, "updated"
+
+
+def observation_save_effect(*, actor, observation: Observation | None, region: Region) -> str:
+    """What saving a new value by hand would do: approve, draft, keep (under review), resubmit or refused."""
+    as_office = actor_is_office(actor, region)
+    if observation is None:
+        return "approve" if as_office else "draft"
+    try:
+        observation_ensure_editable(observation, as_office=as_office)
+    except ApplicationError:
+        return "refused"
+    if observation.status == S.APPROVED:
+        return "resubmit"
+    return "keep" if observation.status == S.SUBMITTED else "draft"
 
 
 def observation_upsert_from_metric(
@@ -450,9 +470,27 @@ def _require_review(actor, observation: Observation) -> None:
         require(actor, Permission.REVIEW_DATA, observation.region)
 
 
+def _revised_by(observation: Observation) -> set[int]:
+    """Who changed the value since it was last approved, when the change reopened an approved value."""
+    since_review = []
+    for action, actor_id in observation.revisions.order_by("-id").values_list("action", "actor_id"):
+        if action in ("approve", "return", "lock"):
+            break
+        since_review.append((action, actor_id))
+    if not any(action == "revise" for action, _ in since_review):
+        return set()
+    return {actor_id for action, actor_id in since_review if action in ("revise", "update") and actor_id}
+
+
 def observation_approve(*, actor, observation: Observation, comment: str = "") -> Observation:
-    """The coordinating office accepts a submitted value."""
+    """The coordinating office accepts a submitted value; a changed approved value needs another reviewer."""
     _require_review(actor, observation)
+    if actor is not None and actor.pk in _revised_by(observation):
+        raise ApplicationError(
+            f"“{observation.indicator.name}·{observation.region.name}”是您修改已审核值后重新提交的，"
+            "需由营商办其他审核人员审核通过。",
+            code=ErrorCode.CONFLICT,
+        )
     return _transition(observation, actor=actor, target=S.APPROVED, action="approve", comment=comment)
 
 
@@ -754,6 +792,8 @@ def _apply_rows(*, actor, batch, rows, resolver: _Resolver) -> tuple[list[dict],
                     import_batch=batch, note=raw.note,
                 )
             entry["outcome"] = outcome
+            if existing is not None and existing.status == S.APPROVED and outcome == "updated":
+                entry["message"] = "原值已审核，导入后将重新提交审核，审核通过前不参与评价"
             counts[outcome] += 1
         except ApplicationError as exc:
             entry.update(outcome="rejected", field=_field_of(exc), message=exc.message)

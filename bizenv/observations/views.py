@@ -27,6 +27,11 @@ NAV = {"nav_active": "reporting"}
 REVISION_LABELS = {
     "create": "新建", "update": "修改", "submit": "提交审核", "approve": "审核通过", "return": "退回",
     "lock": "锁定", "evidence_add": "上传佐证材料", "evidence_remove": "删除佐证材料",
+    "revise": "修改已审核值（重新提交审核）",
+}
+SAVE_LABELS = {
+    "approve": "保存（营商办录入，直接生效）", "draft": "保存草稿", "keep": "保存修改（仍待审核）",
+    "resubmit": "修改并重新提交审核",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -138,6 +143,7 @@ def entry(request, pk: int, indicator_id: int, region_code: str):
     initial = {"value": format_value(obs.value, "") if obs else "", "special": obs.special if obs else "",
                "note": obs.note if obs else ""}
     form = EntryForm(request.POST or None, request.FILES or None, initial=initial)
+    save_effect = services.observation_save_effect(actor=request.user, observation=obs, region=item.region)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -152,6 +158,8 @@ def entry(request, pk: int, indicator_id: int, region_code: str):
                 services.evidence_add(actor=request.user, observation=obs, filename=upload.name,
                                       content=upload.read(services.EVIDENCE_MAX_BYTES + 1))
             text = {"created": "已保存。", "updated": "已更新。", "unchanged": "内容没有变化。"}[outcome]
+            if outcome == "updated" and save_effect == "resubmit":
+                text = "已修改已审核值，已重新提交审核；须由营商办其他审核人员审核通过后生效。"
             if request.POST.get("and_submit") and obs.status in ("draft", "returned"):
                 services.observation_submit(actor=request.user, observation=obs)
                 text += "已提交营商办审核。"
@@ -170,7 +178,7 @@ def entry(request, pk: int, indicator_id: int, region_code: str):
             revision.label = REVISION_LABELS.get(revision.action, revision.action)
     return render(request, "observations/entry.html", {
         **NAV, "page_title": f"填报：{item.indicator.name}", "round": rnd, "item": item, "obs": obs,
-        "form": form, "review_form": ReviewForm(), "is_office": can(request.user, Permission.REVIEW_DATA, item.region),
+        "form": form, "review_form": ReviewForm(), "save_label": SAVE_LABELS.get(save_effect, "保存"), "is_office": can(request.user, Permission.REVIEW_DATA, item.region),
         "may_write": item.mine or can(request.user, Permission.REVIEW_DATA, item.region),
     })
 

@@ -225,3 +225,22 @@ def test_fatal_error_during_commit_saves_nothing(rnd, samr):
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and "未保存任何数据" in batch.fatal_error
     assert not Observation.objects.exists()
+
+
+def test_an_import_that_changes_an_approved_value_sends_it_back_to_review(rnd, office, version, ind, counties):
+    obs, _ = services.observation_upsert(actor=office, system_version=version, indicator=ind["starting.time"],
+                                         region=counties[0], period="2026-09", value=3, source="report")
+    assert obs.status == "approved"
+    csv = ("system,region,indicator,period,value\n"
+           "OBS-TEST,990101,starting.time,2026-09,4\n")
+    batch = services.observation_import_preview(actor=office, filename="o.csv", content=csv.encode())
+    row = batch.preview[0]
+    assert row["outcome"] == "updated" and "重新提交审核" in row["message"]
+    obs.refresh_from_db()
+    assert obs.value == 3 and obs.status == "approved"
+
+    services.observation_import_commit(actor=office, batch=batch)
+
+    obs.refresh_from_db()
+    assert obs.value == 4 and obs.status == "submitted"
+    assert obs.revisions.last().action == "revise"

@@ -216,3 +216,43 @@ def test_bad_evidence_is_rejected(version, ind, counties, samr, name, content, f
     with pytest.raises(FieldError, match=fragment):
         services.evidence_add(actor=samr, observation=obs, filename=name, content=content)
     assert obs.evidence.count() == 0
+
+
+def test_a_change_to_an_approved_value_goes_back_to_review_by_another_reviewer(
+        version, ind, counties, office, make_user):
+    reviewer = make_user("office", username="reviewer", department="office")
+    obs, _ = upsert(office, version, ind["starting.time"], counties[0], value=297.72 / 100)
+    assert obs.status == S.APPROVED
+
+    obs, outcome = upsert(office, version, ind["starting.time"], counties[0], value=3)
+
+    assert outcome == "updated" and obs.status == S.SUBMITTED and obs.submitted_at is not None
+    revision = obs.revisions.last()
+    assert revision.action == "revise"
+    assert revision.old_values["status"] == S.APPROVED and revision.new_values["status"] == S.SUBMITTED
+    assert revision.old_values["value"] == pytest.approx(2.9772) and revision.new_values["value"] == 3
+    assert AuditLog.objects.filter(action="observation.revise", object_id=str(obs.pk)).exists()
+    with pytest.raises(ApplicationError, match="其他审核人员"):
+        services.observation_approve(actor=office, observation=obs)
+    obs = services.observation_approve(actor=reviewer, observation=obs)
+    assert obs.status == S.APPROVED and obs.value == 3 and obs.reviewed_by == reviewer
+
+
+def test_the_office_still_approves_a_reporters_value_it_corrected_before_approval(
+        version, ind, counties, samr, office):
+    obs, _ = upsert(samr, version, ind["starting.time"], counties[0], value=5)
+    services.observation_submit(actor=samr, observation=obs)
+    obs, _ = upsert(office, version, ind["starting.time"], counties[0], value=4)
+    assert obs.status == S.SUBMITTED
+    assert services.observation_approve(actor=office, observation=obs).status == S.APPROVED
+
+
+def test_save_effect_says_what_a_save_will_do(version, ind, counties, samr, office):
+    effect = services.observation_save_effect
+    assert effect(actor=office, observation=None, region=counties[0]) == "approve"
+    assert effect(actor=samr, observation=None, region=counties[0]) == "draft"
+    obs, _ = upsert(office, version, ind["starting.time"], counties[0], value=5)
+    assert effect(actor=office, observation=obs, region=counties[0]) == "resubmit"
+    assert effect(actor=samr, observation=obs, region=counties[0]) == "refused"
+    obs = services.observation_lock(actor=office, observation=obs)
+    assert effect(actor=office, observation=obs, region=counties[0]) == "refused"

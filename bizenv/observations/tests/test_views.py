@@ -106,3 +106,20 @@ def test_export_csv_is_region_scoped(rnd, ind, counties, office, county_user, cl
     body = client_for(county_user).get("/reporting/export.csv").content.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("system,region,indicator,period,value,source,status")
     assert len(body.splitlines()) == 2 and "990101" in body
+
+
+def test_office_edit_of_an_approved_value_says_and_does_resubmission(rnd, ind, counties, client_for, office):
+    obs, _ = services.observation_upsert(actor=office, system_version=rnd.system_version,
+                                         indicator=ind["starting.time"], region=counties[0], period="2026-09",
+                                         value=2.97, source="report", reporting_round=rnd)
+    url = f"/reporting/rounds/{rnd.pk}/entry/{ind['starting.time'].pk}/990101/"
+    client = client_for(office)
+    page = client.get(url).content.decode()
+    assert "修改并重新提交审核" in page and "保存草稿" not in page
+
+    response = client.post(url, {"value": "3", "special": "", "note": ""}, follow=True)
+
+    obs.refresh_from_db()
+    assert obs.value == 3 and obs.status == "submitted"
+    text = response.content.decode()
+    assert "已重新提交审核" in text and "修改已审核值" in text
