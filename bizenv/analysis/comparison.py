@@ -47,6 +47,8 @@ class ComparisonRow:
     benchmark_score: float | None  # the benchmark value scored on the indicator's scale
     value_gap_to_benchmark: float | None  # value − benchmark value, in the indicator's unit
     reaches_benchmark: bool | None  # as good as the best-practice value or better
+    counted: bool = True  # False where a weight variant takes the node out (获得用气 without pipeline gas):
+    # its own score is still shown, but the region is not ranked on it (the evaluation scorer's rule)
 
 
 def _as_good(value: float, target: float, direction: str) -> bool:
@@ -60,14 +62,15 @@ def compare_region(cube: ScoreCube, *, region: str, period: str,
     r, p = cube.region_at(region), cube.period_at(period)
     system = cube.system
     scores = cube.scores[:, p, :]  # (R, N)
+    counted = cube.evaluation.counted  # (R, N)
     values = cube.node_values()[:, p, :]
     leaf_of = {int(node): i for i, node in enumerate(system.leaf_nodes)}
     rows = []
     for node, code in enumerate(system.codes):
         spec = system.specs[node]
-        column = scores[:, node]
+        score = finite(scores[r, node])
+        column = np.where(counted[:, node], scores[:, node], np.nan)  # the best among regions ranked on it
         best = int(np.nanargmax(column)) if not np.all(np.isnan(column)) else None
-        score = finite(column[r])
         best_score = finite(column[best]) if best is not None else None
         bench = benchmarks.get(code)
         leaf = leaf_of.get(node)
@@ -93,5 +96,6 @@ def compare_region(cube: ScoreCube, *, region: str, period: str,
                                     else None),
             reaches_benchmark=(_as_good(value, bench.value, direction)
                                if bench is not None and value is not None and leaf is not None else None),
+            counted=bool(counted[r, node]),
         ))
     return rows

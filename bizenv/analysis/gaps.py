@@ -85,7 +85,7 @@ def gap_decomposition(cube: ScoreCube, *, region: str, period: str, level: int |
     for node in nodes:
         score = finite(scores[r, node])
         share = float(cube.shares[r, p, node])
-        column = scores[:, node]
+        column = np.where(cube.evaluation.counted[:, node], scores[:, node], np.nan)  # regions ranked on it
         best = int(np.nanargmax(column)) if not np.all(np.isnan(column)) else None
         best_score = finite(column[best]) if best is not None else None
         frontier = share * (100.0 - score) if score is not None else 0.0

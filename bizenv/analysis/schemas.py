@@ -89,6 +89,7 @@ class ComparisonRowOut(Schema):
     benchmark_score: float | None = None
     value_gap_to_benchmark: float | None = None
     reaches_benchmark: bool | None = None
+    counted: bool = Field(True, description="是否参评：无管道燃气地区的“获得用气”为 false，不参与排名")
 
 
 class CompareOut(Schema):

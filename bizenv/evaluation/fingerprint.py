@@ -165,13 +165,8 @@ def evaluate_inputs(inputs: Mapping[str, Any]) -> RunScores:
     score = result.nodes.score[:, 0, :]
     members = np.array([bool(r.get("member", True)) for r in regions], dtype=bool)
     # A node that counts for nothing in a region (weight 0 there, or under such a node, e.g. 获得用气 where
-    # there is no pipeline gas) keeps its own score but is not ranked for that region.
-    weights = compiled.region_weights([dict(r.get("attributes") or {}) for r in regions],
-                                      params["include_optional"])
-    counted = weights > 0
-    for node in range(1, len(compiled.codes)):  # parents come before children (depth-first order)
-        counted[:, node] &= counted[:, compiled.parent[node]]
-    rankable = np.where(counted, score, np.nan)
+    # there is no pipeline gas) keeps its own score but is not ranked for that region: the scorer's rule.
+    rankable = np.where(result.counted, score, np.nan)
     ranks = np.zeros(score.shape, dtype=np.int32)
     if members.any():
         ranks[members] = rank(rankable[members], tolerance=params["tie_tolerance"])

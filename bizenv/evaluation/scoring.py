@@ -11,7 +11,8 @@ Rules (see docs/formats.md):
 - missing data never scores 0 silently: by default the leaf is left out and its siblings re-weighted,
   and every node carries its completeness (the share of its applicable weight that had data);
 - a node's weight is its region's variant weight; optional nodes and zero weights still get their own
-  score but count for nothing in their parent; a node with no applicable child is itself N/A.
+  score but count for nothing in their parent, and a region is not ranked on such a node nor on anything
+  under it (e.g. 获得用气 where there is no pipeline gas); a node with no applicable child is itself N/A.
 """
 
 from __future__ import annotations
@@ -144,6 +145,14 @@ class CompiledSystem:
                 cache[key] = self._weights(attrs, include_optional) if attrs else base
             result[r] = cache[key]
         return result
+
+    def counted(self, weights: np.ndarray) -> np.ndarray:
+        """(R, N) whether each node counts towards the composite for each region: it and every ancestor
+        have a weight above 0 there. A region is ranked on the nodes that count for it only."""
+        counted = np.asarray(weights) > 0
+        for node in range(1, len(self.codes)):  # parents come before children (depth-first order)
+            counted[:, node] &= counted[:, self.parent[node]]
+        return counted
 
     def _weights(self, attributes: Mapping[str, Any], include_optional: bool | Collection[str]) -> np.ndarray:
         weights = np.ones(len(self.codes))
@@ -351,9 +360,10 @@ class Evaluation:
     regions: tuple[str, ...]
     periods: tuple[str, ...]
     nodes: NodeScores
-    ranks: np.ndarray  # (R, P, N) int, 0 = unranked
+    ranks: np.ndarray  # (R, P, N) int, 0 = unranked (no score, or the node does not count for the region)
     bands: np.ndarray  # (R, P, N) index into band_labels, −1 = none
     band_labels: tuple[str, ...]
+    counted: np.ndarray  # (R, N) bool, see CompiledSystem.counted
 
     def score_of(self, region: str, code: str, period: str) -> float:
         """One node's score (NaN when missing or not applicable)."""
@@ -367,7 +377,8 @@ def evaluate(compiled: CompiledSystem, values: np.ndarray, *, regions: Sequence[
              not_applicable: np.ndarray | None = None, no_practice: np.ndarray | None = None,
              missing: str = "reweight", tolerance: float = DEFAULT_TIE_TOLERANCE,
              bands: Bands = DEFAULT_BANDS) -> Evaluation:
-    """Score, aggregate, rank among regions per indicator and period, and band a (R, P, L) array of values."""
+    """Score, aggregate, rank among regions per indicator and period (each node among the regions it counts
+    for), and band a (R, P, L) array of values."""
     values = np.asarray(values, dtype=float)
     if values.shape[:2] != (len(regions), len(periods)):
         raise ScoringError(f"观测值数组的形状 {values.shape[:2]} 与地区数 {len(regions)}、"
@@ -376,8 +387,10 @@ def evaluate(compiled: CompiledSystem, values: np.ndarray, *, regions: Sequence[
     weights = compiled.region_weights(attributes, include_optional)
     nodes = score_nodes(compiled, values, weights=weights, not_applicable=not_applicable,
                         no_practice=no_practice, missing=missing)
+    counted = compiled.counted(weights)
+    rankable = np.where(counted[:, None, :], nodes.score, np.nan)
     return Evaluation(
         system=compiled, regions=tuple(regions), periods=tuple(periods), nodes=nodes,
-        ranks=rank(nodes.score, tolerance=tolerance), bands=bands.index(nodes.score),
-        band_labels=bands.labels,
+        ranks=rank(rankable, tolerance=tolerance), bands=bands.index(nodes.score),
+        band_labels=bands.labels, counted=counted,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bizenv.analysis.comparison import BenchmarkRef, compare_region
@@ -57,3 +58,47 @@ def test_benchmarks_apply_only_to_leaves(cube):
     rows = {r.code: r for r in compare_region(cube, region="A", period="2026-01", benchmarks=BENCH)}
     assert rows["start"].benchmark is None and rows["start"].frontier_value is None
     assert rows["start.time"].frontier_value == 0.5
+
+
+GAS_SYSTEM = """
+code: GAS-TEST
+name: 用气测试体系
+version: "1"
+indicators:
+  - code: power
+    name: 获得电力
+    weight: 1
+    weight_variants: [{when: {has_pipeline_gas: false}, weight: 2}]
+    children:
+      - {code: power.time, name: 办电时间, unit: 工作日, best: 2, worst: 12}
+  - code: gas
+    name: 获得用气
+    weight: 1
+    weight_variants: [{when: {has_pipeline_gas: false}, weight: 0}]
+    children:
+      - {code: gas.time, name: 用气时间, unit: 工作日, best: 2, worst: 12}
+"""
+
+
+def test_a_county_without_pipeline_gas_is_not_ranked_on_gas_nor_its_best_region():
+    from bizenv.analysis.cubes import cube_build
+    from bizenv.evaluation.scoring import compile_system
+    from bizenv.indicators.parsing import parse_yaml
+    from bizenv.indicators.specs import resolve_inheritance
+
+    parsed = parse_yaml(GAS_SYSTEM)
+    assert parsed.ok, parsed.problems
+    system = compile_system(resolve_inheritance(parsed.spec))
+    # 无气县 has the best gas time on paper (a stale report) but gas does not count there.
+    values = np.array([[[4.0, 2.0]], [[5.0, 6.0]], [[6.0, 8.0]]])
+    cube = cube_build(system, regions=["NOGAS", "G1", "G2"], region_names=["无气县", "有气甲", "有气乙"],
+                      periods=["2026-11"], values=values,
+                      attributes=[{"has_pipeline_gas": False}, {"has_pipeline_gas": True},
+                                  {"has_pipeline_gas": True}])
+    rows = {r.code: r for r in compare_region(cube, region="NOGAS", period="2026-11")}
+    assert rows["gas"].rank == 0 and rows["gas.time"].rank == 0 and not rows["gas"].counted
+    assert rows["gas"].score == pytest.approx(100.0), "its own score is still shown"
+    assert rows["power"].rank == 1 and rows["power"].counted
+    other = {r.code: r for r in compare_region(cube, region="G1", period="2026-11")}
+    assert other["gas"].rank == 1 and other["gas"].best_region == "G1", "the best is among regions it counts for"
+    assert other["gas"].counted

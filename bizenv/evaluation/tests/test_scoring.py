@@ -223,6 +223,21 @@ def test_engine_agrees_with_composite_weights_for_both_variants():
     assert "getting_gas" not in composite_weights(spec, {"has_pipeline_gas": False})
 
 
+def test_a_region_without_pipeline_gas_keeps_its_gas_score_but_is_not_ranked_on_gas():
+    system = compile_system(_spec(DEFAULT_SYSTEM.read_text(encoding="utf-8")))
+    values = np.stack([system.best, system.worst, (system.best + system.worst) / 2])[:, None, :]
+    result = evaluate(system, values, regions=["有气甲", "无气", "有气乙"], periods=["p"],
+                      attributes=[{"has_pipeline_gas": True}, {"has_pipeline_gas": False},
+                                  {"has_pipeline_gas": True}])
+    gas = system.node_index["getting_gas"]
+    gas_leaf = next(i for i, code in enumerate(system.codes) if code.startswith("getting_gas."))
+    assert result.score_of("无气", "getting_gas", "p") == pytest.approx(0.0), "its own score is still shown"
+    assert result.ranks[:, 0, gas].tolist() == [1, 0, 2], "ranked among the regions that have gas only"
+    assert result.ranks[:, 0, gas_leaf].tolist() == [1, 0, 2], "nor on anything under gas"
+    assert result.ranks[:, 0, 0].tolist() == [1, 3, 2]
+    assert result.counted[:, gas].tolist() == [True, False, True]
+
+
 def test_optional_indicators_are_excluded_unless_included():
     _system, excluded = _default_at({"trading_across_borders": "worst"}, attributes={})
     _system, included = _default_at({"trading_across_borders": "worst"}, attributes={}, include_optional=True)
