@@ -9,7 +9,7 @@ from ninja.security import HttpBearer, django_auth
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.datasets import selectors, services
 from bizenv.datasets.catalog import DATASETS, dataset_get
-from bizenv.datasets.models import RecordBatch, SourceSystem
+from bizenv.datasets.models import RecordBatch, SourceKind, SourceSystem
 from bizenv.datasets.schemas import BatchOut, DatasetOut, PushIn
 from bizenv.organisations.permissions import Permission, require
 
@@ -23,6 +23,8 @@ class SourceToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> SourceSystem | None:
         source = selectors.source_by_token(token=token)
+        if source is not None and source.kind != SourceKind.PUSH:
+            return None  # a token left from when the source was a push source no longer works
         if source is not None:
             request.source = source
         return source

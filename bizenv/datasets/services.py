@@ -90,7 +90,9 @@ def _replay(source, idempotency_key: str, digest: str) -> RecordBatch | None:
             code=ErrorCode.CONFLICT,
         )
     existing.replayed = True
-    existing.problems = []
+    # The replay answers what the first delivery answered: its problems are those of its quarantined rows.
+    existing.problems = [RowProblem(q.row_number, r.get("field", ""), r.get("message", ""))
+                         for q in existing.quarantined.order_by("row_number", "id") for r in q.reasons]
     return existing
 
 
@@ -334,6 +336,9 @@ def source_system_update(*, actor, source: SourceSystem, name: str, kind: str, d
 def source_token_issue(*, actor, source: SourceSystem) -> tuple[SourceSystem, str]:
     """Issue (or rotate) the source's push token; the token is returned once and only its hash is kept."""
     _check_actor(actor)
+    if source.kind != SourceKind.PUSH:
+        raise ApplicationError(f"只有“接口推送”类型的数据源可以签发推送令牌；“{source.name}”是"
+                               f"“{SourceKind(source.kind).label}”数据源。")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     rotated = bool(source.token_hash)
     source.token_hash = selectors.token_digest(token)

@@ -19,7 +19,7 @@ from bizenv.core.errors import ApplicationError
 from bizenv.datasets import selectors, services
 from bizenv.datasets.catalog import DATASETS, TYPE_LABELS
 from bizenv.datasets.forms import RecordUploadForm, SourceForm
-from bizenv.datasets.models import BatchStatus, SourceSystem
+from bizenv.datasets.models import BatchStatus, SourceKind, SourceSystem
 from bizenv.organisations.models import Region
 from bizenv.organisations.permissions import Permission, has_permission
 
@@ -136,7 +136,7 @@ def _source_context(request, source: SourceSystem, **extra) -> dict:
         **NAV, "page_title": source.name, "source": source,
         "config_json": json.dumps(services._redact(source.config or {}), ensure_ascii=False, indent=2),
         "cursor_json": json.dumps(source.cursor or {}, ensure_ascii=False),
-        "is_pull": source.kind in selectors.PULL_KINDS,
+        "is_pull": source.kind in selectors.PULL_KINDS, "is_push": source.kind == SourceKind.PUSH,
         "batches": selectors.batch_list(source=source)[:20],
         "dataset_names": [DATASETS[d].name if d in DATASETS else d for d in source.datasets or []],
         "push_url": request.build_absolute_uri(reverse("api:datasets_push", args=[(source.datasets or ["DATASET"])[0]])),
@@ -154,7 +154,11 @@ def source_detail(request, pk: int):
 @permission_required(Permission.REVIEW_DATA)
 def source_token(request, pk: int):
     source = _source_or_404(pk)
-    source, token = services.source_token_issue(actor=request.user, source=source)
+    try:
+        source, token = services.source_token_issue(actor=request.user, source=source)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("datasets:source_detail", pk=source.pk)
     response = render(request, "datasets/source_detail.html", _source_context(request, source, new_token=token))
     response["Cache-Control"] = "no-store"
     return response

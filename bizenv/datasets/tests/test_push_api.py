@@ -45,6 +45,21 @@ def test_same_idempotency_key_twice_returns_the_same_batch(town):
     assert conflict.status_code == 409 and "内容不同" in conflict.json()["detail"]
 
 
+def test_a_replay_returns_the_original_answer_with_its_problems(town):
+    _, token = push_source()
+    client = Client()
+    records = [registration("A1"), registration("A2", cost=-1), registration("A3", region="000000"),
+               registration("A4", cost=-5, applied="2024-03-09 09:00:00", completed="2024-03-01 09:00:00"),
+               registration("A1")]
+    first = push(client, records, token=token, key="k-problems").json()
+    assert len(first["problems"]) == 4 and first["rows_quarantined"] == 3
+
+    again = push(client, records, token=token, key="k-problems").json()
+
+    assert again["replayed"] and not first["replayed"]
+    assert {k: v for k, v in again.items() if k != "replayed"} == {k: v for k, v in first.items() if k != "replayed"}
+
+
 def test_wrong_or_missing_token_is_401_and_saves_nothing(town):
     push_source()
     client = Client()
@@ -93,3 +108,14 @@ def test_batch_status_by_token_only_for_own_batches_and_by_session(town):
     assert Client().get(url).status_code == 401
     assert town.client("office").get(url).json()["id"] == batch_id
     assert town.client("sysadmin").get(url).status_code == 403
+
+
+def test_a_token_stops_working_when_the_source_is_no_longer_a_push_source(town):
+    from bizenv.datasets import services
+
+    source, token = push_source()
+    services.source_system_update(actor=None, source=source, name=source.name, kind="http_pull",
+                                  datasets=list(source.datasets), config={"url": "https://127.0.0.1:9/api"})
+
+    assert push(Client(), [registration("A1")], token=token).status_code == 401
+    assert not RecordBatch.objects.exists()

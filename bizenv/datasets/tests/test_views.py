@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
 from bizenv.datasets import services
 from bizenv.datasets.models import BatchStatus, RecordBatch, SourceSystem
@@ -147,15 +148,35 @@ def test_source_create_token_shown_once_and_pull_queued(town, django_capture_on_
     source = SourceSystem.objects.get(code="yth")
     assert response.status_code == 302
 
-    page = client.post(f"/data/sources/{source.pk}/token/").content.decode()
-    token = re.search(r"(bzs_[\w-]+)", page).group(1)
-    source.refresh_from_db()
-    assert source.token_hint == token[:8] and token not in source.token_hash
-    assert token not in client.get(f"/data/sources/{source.pk}/").content.decode()
-
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(f"/data/sources/{source.pk}/pull/")
     assert len(callbacks) == 1
+
+    client.post("/data/sources/new/", {"code": "qykb", "name": "企业开办协同平台", "kind": "push",
+                                       "datasets": ["business_registrations"], "config": "{}", "enabled": "on"})
+    pusher = SourceSystem.objects.get(code="qykb")
+    assert "签发推送令牌" in client.get(f"/data/sources/{pusher.pk}/").content.decode()
+    page = client.post(f"/data/sources/{pusher.pk}/token/").content.decode()
+    token = re.search(r"(bzs_[\w-]+)", page).group(1)
+    pusher.refresh_from_db()
+    assert pusher.token_hint == token[:8] and token not in pusher.token_hash
+    assert token not in client.get(f"/data/sources/{pusher.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("kind", ["http_pull", "file"])
+def test_only_push_sources_offer_and_get_a_push_token(town, kind):
+    client = town.client("office")
+    config = {"url": "https://127.0.0.1:9/api"} if kind == "http_pull" else {}
+    source = services.source_system_create(actor=None, code="src", name="某数据源", kind=kind,
+                                           datasets=["service_cases"], config=config)
+
+    assert "推送令牌" not in client.get(f"/data/sources/{source.pk}/").content.decode()
+    page = client.post(f"/data/sources/{source.pk}/token/", follow=True).content.decode()
+    assert "只有“接口推送”类型的数据源可以签发推送令牌" in page and "bzs_" not in page
+    with pytest.raises(ApplicationError, match="只有“接口推送”类型的数据源可以签发推送令牌"):
+        services.source_token_issue(actor=None, source=source)
+    source.refresh_from_db()
+    assert not source.token_hash
 
 
 def test_bad_source_configuration_shows_chinese_errors(town):
