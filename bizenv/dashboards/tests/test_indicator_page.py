@@ -43,7 +43,7 @@ def make_profile_world():
                                         source=ObservationSource.REPORT, status=ObservationStatus.APPROVED))
     Observation.objects.bulk_create(rows)
     BenchmarkValue.objects.create(indicator_code="getting_water.time", cities="武汉、南昌、拉萨", value=12.0,
-                                  unit="工作日", source="seed 002《营商环境最佳实践》最佳指标")
+                                  unit="工作日", source="《营商环境最佳实践》最佳指标")
     return world
 
 
@@ -71,7 +71,7 @@ def test_a_leaf_page_shows_definition_scoring_trend_distribution_and_best_practi
     assert "获得用水耗时" in body and "工作日" in body and "越低越好" in body
     assert "市住房城乡建设局" in body  # lead department
     assert "最佳值（前沿）" in body and "12 工作日" in body and "45 工作日" in body
-    assert "武汉、南昌、拉萨" in body and "seed 002" in body
+    assert "武汉、南昌、拉萨" in body and "《营商环境最佳实践》" in body
     assert 'href="/indicator/getting_water/"' in body  # the parent's page
     assert f"/indicators/versions/{active_version().pk}/indicators/getting_water.time/" in body
     trend = _chart(body, "chart-indicator-trend")
@@ -124,3 +124,12 @@ def test_unknown_codes_and_bad_periods_get_chinese_messages(world):
 
 def test_a_user_without_dashboard_rights_is_refused(world):
     assert world.client("nobody").get("/indicator/getting_water.time/").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/indicator/getting_water/?region=990101",
+                                  "/topics/getting_water/?region=990101&period=2026-10"])
+def test_weight_variants_and_sources_are_said_in_chinese(world, path):
+    body = world.client("office").get(path).content.decode()
+    assert "不具备管道供气条件的地区" in body
+    assert "has_pipeline_gas" not in body and "{&#x27;" not in body and "{'" not in body
+    assert "seed 00" not in body
