@@ -110,6 +110,8 @@ def cmd_flag(args, *, setup) -> int:
         return 1
     print(f"{result['period']}：检查 {result['checked']} 个指标值，疑似异常 {result['flagged']} 个，"
           f"标记变化 {result['changed']} 个。")
+    for flag in result["flags"]:
+        print(f"  {flag['region']} · {flag['indicator']}：{flag['explanation']}")
     return 0
 
 

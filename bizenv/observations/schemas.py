@@ -130,8 +130,15 @@ class ImportOut(Schema):
     rejections: list[dict]
 
 
+class FlagItemOut(Schema):
+    indicator: str
+    region: str
+    explanation: str
+
+
 class FlagOut(Schema):
     period: str
     checked: int
     flagged: int
     changed: int
+    flags: list[FlagItemOut] = []

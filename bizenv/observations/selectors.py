@@ -291,3 +291,49 @@ def observations_as_of(*, system_version: SystemVersion, periods: list[str], lea
                 for region_id, row in by_leaf_period.get((code, source), ()):
                     chosen[(region_id, code)] = row
     return out
+
+
+def observation_outlier_checks(*, system_version: SystemVersion, period: str, history: int = 24) -> dict:
+    """Every numeric observation of a period with its outlier check (own history and peers), by id.
+
+    Peers are the regions of the same peer group (区域“同类分组”), else all siblings under the same parent;
+    the check knows the indicator's direction and its scoring range (best to worst).
+    """
+    from bizenv.observations.quality import outlier_check
+
+    parsed = Period.parse(period)
+    targets = list(
+        Observation.objects.filter(system_version=system_version, period=str(parsed), value__isnull=False)
+        .select_related("region", "indicator")
+    )
+    earlier = {str(parsed.shift(-i)) for i in range(1, history + 1)}
+    own: dict[tuple[int, int], list[float]] = {}
+    for ind_id, reg_id, val in Observation.objects.filter(
+        system_version=system_version, period__in=earlier, value__isnull=False
+    ).values_list("indicator_id", "region_id", "value"):
+        own.setdefault((ind_id, reg_id), []).append(val)
+    groups: dict[tuple, list[Observation]] = {}
+    for obs in targets:
+        region = obs.region
+        key = (obs.indicator_id, "g", region.peer_group) if region.peer_group else (obs.indicator_id, "p",
+                                                                                    region.parent_id)
+        groups.setdefault(key, []).append(obs)
+        obs._peer_key = key
+    checks = {}
+    for obs in targets:
+        indicator = obs.indicator
+        peers = [o.value for o in groups[obs._peer_key] if o.pk != obs.pk]
+        scale = (indicator.best - indicator.worst) if indicator.best is not None and indicator.worst is not None \
+            else None
+        checks[obs.pk] = (obs, outlier_check(obs.value, history=own.get((obs.indicator_id, obs.region_id), []),
+                                             peers=peers, direction=indicator.direction or "", scale_range=scale))
+    return checks
+
+
+def observation_outlier_explanation(*, observation: Observation) -> str:
+    """Why a flagged observation is suspicious, in Chinese ("" when it is not flagged)."""
+    if not observation.is_outlier or observation.value is None:
+        return ""
+    found = observation_outlier_checks(system_version=observation.system_version, period=observation.period)
+    entry = found.get(observation.pk)
+    return entry[1].explanation(unit=observation.unit) if entry else ""

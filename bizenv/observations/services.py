@@ -925,45 +925,31 @@ def _import_check_owner(actor, batch) -> None:
 def observation_flag_outliers(*, actor, system_version: SystemVersion, period: str, history: int = 24) -> dict:
     """Set is_outlier/outlier_score on every numeric observation of a period (own history and peers).
 
-    Peers are the regions of the same peer group (区域“同类分组”), else all siblings under the same parent.
-    Returns counts; observations whose flags do not change are not written.
+    Only the worse direction counts where the indicator has one (see quality.py). Returns counts and each
+    flag with its Chinese explanation; observations whose flags do not change are not written.
     """
-    from bizenv.observations.quality import outlier_check
+    from bizenv.observations.selectors import observation_outlier_checks
 
     if actor is not None:
         require(actor, Permission.REVIEW_DATA)
     parsed = Period.parse(period)
-    targets = list(
-        Observation.objects.filter(system_version=system_version, period=str(parsed), value__isnull=False)
-        .select_related("region")
-    )
-    earlier = {str(parsed.shift(-i)) for i in range(1, history + 1)}
-    own: dict[tuple[int, int], list[float]] = {}
-    for ind_id, reg_id, val in Observation.objects.filter(
-        system_version=system_version, period__in=earlier, value__isnull=False
-    ).values_list("indicator_id", "region_id", "value"):
-        own.setdefault((ind_id, reg_id), []).append(val)
+    checks = observation_outlier_checks(system_version=system_version, period=str(parsed), history=history)
     changed = flagged = 0
+    flags = []
     with transaction.atomic():
-        for obs in targets:
-            region = obs.region
-            peers = [
-                o.value for o in targets
-                if o.indicator_id == obs.indicator_id and o.pk != obs.pk and (
-                    (region.peer_group and o.region.peer_group == region.peer_group)
-                    or (not region.peer_group and o.region.parent_id == region.parent_id)
-                )
-            ]
-            check = outlier_check(obs.value, history=own.get((obs.indicator_id, obs.region_id), []), peers=peers)
+        for obs, check in checks.values():
             score = round(check.score, 3) if check.score is not None else None
-            flagged += check.is_outlier
+            if check.is_outlier:
+                flagged += 1
+                flags.append({"indicator": obs.indicator.name, "region": obs.region.name,
+                              "explanation": check.explanation(unit=obs.unit)})
             if obs.is_outlier == check.is_outlier and obs.outlier_score == score:
                 continue
             Observation.objects.filter(pk=obs.pk).update(is_outlier=check.is_outlier, outlier_score=score)
             changed += 1
-        result = {"period": str(parsed), "checked": len(targets), "flagged": flagged, "changed": changed}
+        result = {"period": str(parsed), "checked": len(checks), "flagged": flagged, "changed": changed}
         if changed:
             audit_record(actor=actor, action="observation.flag_outliers", object_type="observations.observation",
                          object_id=str(parsed), object_repr=f"{system_version} {parsed} 异常值检测", old=None,
                          new=result)
-    return result
+    return {**result, "flags": flags}

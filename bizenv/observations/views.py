@@ -176,6 +176,7 @@ def entry(request, pk: int, indicator_id: int, region_code: str):
         obs = selectors.observation_get(user=request.user, pk=obs.pk)
         for revision in obs.revisions.all():
             revision.label = REVISION_LABELS.get(revision.action, revision.action)
+        obs.outlier_explanation = selectors.observation_outlier_explanation(observation=obs)
     return render(request, "observations/entry.html", {
         **NAV, "page_title": f"填报：{item.indicator.name}", "round": rnd, "item": item, "obs": obs,
         "form": form, "review_form": ReviewForm(), "save_label": SAVE_LABELS.get(save_effect, "保存"), "is_office": can(request.user, Permission.REVIEW_DATA, item.region),
