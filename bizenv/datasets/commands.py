@@ -107,6 +107,9 @@ def cmd_sources_pull(args, *, setup) -> int:
     except ApplicationError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    if batch is None:
+        print(f"数据源“{source.name}”：{services.NOTHING_NEW}，未生成批次。")
+        return 0
     _print_batch(batch, dry_run=False)
     return 0
 

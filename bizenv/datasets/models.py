@@ -27,6 +27,7 @@ class SourceSystem(models.Model):
     cursor = models.JSONField("拉取进度", default=dict, blank=True)
     enabled = models.BooleanField("启用", default=True)
     last_run_at = models.DateTimeField("最近对接时间", null=True, blank=True)
+    last_run_result = models.CharField("最近对接结果", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:

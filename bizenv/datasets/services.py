@@ -35,6 +35,7 @@ from bizenv.organisations.permissions import Permission, require
 MAX_PUSH_RECORDS = 50_000
 Progress = Callable[[int, str], object]
 TOKEN_PREFIX = "bzs_"
+NOTHING_NEW = "无新记录"
 
 
 def _jsonable(value: Any) -> Any:
@@ -207,7 +208,9 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
             batch.save(update_fields=["status", "finished_at"])
             if source is not None:
                 source.last_run_at = batch.finished_at
-                fields = ["last_run_at"]
+                source.last_run_result = (f"批次 #{batch.pk}：入库 {batch.rows_accepted} 条，重复 {batch.rows_duplicate}"
+                                          f" 条，隔离 {batch.rows_quarantined} 条")[:300]
+                fields = ["last_run_at", "last_run_result"]
                 if source_cursor is not None:
                     source.cursor = _jsonable(source_cursor)
                     fields.append("cursor")
@@ -356,8 +359,11 @@ def _pull_dataset(source: SourceSystem) -> Dataset:
     return dataset_get(code)
 
 
-def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch:
-    """Pull new records from a source's API or database and ingest them as one batch; the cursor advances on commit."""
+def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch | None:
+    """Pull new records from a source's API or database and ingest them as one batch; the cursor advances on commit.
+
+    A pull that finds no new records lands no batch: it records the run on the source ("无新记录") and returns None.
+    """
     _check_actor(actor)
     if source.kind not in selectors.PULL_KINDS:
         raise ApplicationError(f"数据源“{source.name}”不是拉取型数据源。")
@@ -369,8 +375,17 @@ def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch:
         batch = RecordBatch.objects.create(dataset=ds.code, source=source, status=BatchStatus.PROCESSING,
                                            created_by=actor if getattr(actor, "pk", None) else None)
         _batch_fail(actor=actor, batch=batch, message=f"拉取失败：{exc.message}")
-        SourceSystem.objects.filter(pk=source.pk).update(last_run_at=timezone.now())
+        SourceSystem.objects.filter(pk=source.pk).update(last_run_at=timezone.now(),
+                                                         last_run_result=f"拉取失败：{exc.message}"[:300])
         raise
+    if not result.records:
+        fields = {"last_run_at": timezone.now(), "last_run_result": NOTHING_NEW}
+        if result.cursor != (source.cursor or {}):
+            fields["cursor"] = _jsonable(result.cursor)
+        SourceSystem.objects.filter(pk=source.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(source, name, value)
+        return None
     return records_ingest(actor=actor, dataset=ds, rows_or_table=result.records, source=source,
                           filename=f"拉取 {timezone.localtime():%Y-%m-%d %H:%M}（{result.pages} 页）",
                           source_cursor=result.cursor)

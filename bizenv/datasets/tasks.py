@@ -25,7 +25,7 @@ def source_pull(source_id: int) -> int | None:
         # The failure is recorded as a failed batch; the next scheduled run tries again.
         log.warning("数据源 %s 拉取失败：%s", source.code, exc.message)
         return None
-    return batch.pk
+    return batch.pk if batch is not None else None  # None also when nothing new was found
 
 
 def source_schedules_sync() -> int:

@@ -150,9 +150,30 @@ def test_sql_pull_is_incremental_by_cursor_column(town, sqlite_db):
                           "VALUES ('S9', '990101', 'change', 'online', '2024-05-08 09:00:00', 0, 6)"))
     second = services.source_pull_run(actor=None, source=source)
     assert (second.rows_total, second.rows_accepted) == (1, 1)
-    third = services.source_pull_run(actor=None, source=source)
-    assert third.rows_total == 0
     assert lake_read(dataset=DATASETS["business_registrations"]).num_rows == 5
+
+
+def test_a_pull_that_finds_nothing_records_the_run_but_no_batch(town, sqlite_db):
+    url, _ = sqlite_db
+    config = {"url": url, "query": "SELECT record_id, region_code, kind, channel, applied_at, completed_at, cost, "
+                                   "seq FROM cases WHERE seq > :cursor ORDER BY seq",
+              "cursor_column": "seq", "initial_cursor": 0}
+    source = services.source_system_create(actor=None, code="db", name="工改系统库", kind="sql_pull",
+                                           datasets=["business_registrations"], config=config)
+    first = services.source_pull_run(actor=None, source=source)
+    source.refresh_from_db()
+    after_first = source.last_run_at
+    assert "入库 4 条" in source.last_run_result
+
+    assert services.source_pull_run(actor=None, source=source) is None
+    assert tasks.source_pull(source.pk) is None
+
+    assert list(RecordBatch.objects.filter(source=source)) == [first]
+    source.refresh_from_db()
+    assert source.last_run_at > after_first and source.last_run_result == "无新记录"
+    assert source.cursor == {"value": 5}
+    page = town.client("office").get(f"/data/sources/{source.pk}/").content.decode()
+    assert "无新记录" in page
 
 
 def test_sql_errors_are_chinese(town, sqlite_db):
