@@ -63,3 +63,11 @@ def test_two_processes_share_the_port_and_stop_with_the_parent(tmp_path):
     while any(_alive(pid) for pid in workers) and time.time() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_the_forecast_library_is_imported_before_the_workers_fork():
+    probe = ("import sys; from bizenv.core.server import modules_preload; "
+             "assert 'statsmodels.tsa.exponential_smoothing.ets' not in sys.modules; "
+             "print(modules_preload(), 'statsmodels.tsa.exponential_smoothing.ets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "True"]
