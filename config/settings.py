@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "bizenv.core.middleware.LoginRequiredMiddleware",
+    "bizenv.organisations.middleware.PasswordChangeRequiredMiddleware",
     "bizenv.core.middleware.DataVersionMiddleware",
     # axes last, as its documentation asks
     "axes.middleware.AxesMiddleware",

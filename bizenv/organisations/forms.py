@@ -152,8 +152,23 @@ class GrantForm(forms.Form):
     )
 
 
-class PasswordResetForm(forms.Form):
-    password = forms.CharField(label="新密码", widget=forms.PasswordInput(render_value=False), strip=False)
+class SecurityPasswordResetForm(forms.Form):
+    username = forms.CharField(label="账号", max_length=150)
+    password = forms.CharField(label="临时密码", widget=forms.PasswordInput(render_value=False), strip=False,
+                               help_text="用户下次登录时须改为自己的密码")
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput(render_value=False), strip=False)
+    password = forms.CharField(label="新密码", widget=forms.PasswordInput(render_value=False), strip=False,
+                               help_text="至少 8 位，不能是常见密码或纯数字")
+    password_again = forms.CharField(label="确认新密码", widget=forms.PasswordInput(render_value=False), strip=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "两次输入的密码不一致。")
+        return data
 
 
 class UnlockForm(forms.Form):

@@ -101,6 +101,7 @@ class User(AbstractUser):
     department = models.ForeignKey(
         Department, verbose_name="所属部门", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"

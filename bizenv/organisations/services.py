@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bizenv.core.audit import audit_record, changed_values
-from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.organisations import geometry
 from bizenv.organisations.models import (
     ADMIN_ROLES,
@@ -24,7 +24,7 @@ from bizenv.organisations.models import (
     RoleGrant,
     User,
 )
-from bizenv.organisations.permissions import Permission, forget_cached_grants, require
+from bizenv.organisations.permissions import Permission, forget_cached_grants, has_permission, require
 
 REGION_FIELDS = ("code", "name", "level", "sort_order", "population", "gdp", "area_km2", "has_pipeline_gas",
                  "peer_group", "attributes")
@@ -256,19 +256,51 @@ def user_reactivate(*, actor, user: User) -> User:
     return _user_set_active(actor=actor, user=user, active=True)
 
 
-@transaction.atomic
-def user_set_password(*, actor, user: User, password: str) -> User:
-    """Reset a user's password (the password policy applies; the password is never audited)."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_USERS)
-    user = User.objects.select_for_update().get(pk=user.pk)
+def _validated(password: str, user: User) -> str:
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ApplicationError("密码不符合要求：" + "；".join(exc.messages)) from exc
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_reset", obj=user)
+    return password
+
+
+@transaction.atomic
+def user_set_password(*, actor, user: User, password: str) -> User:
+    """Reset another user's password (三员分立: the security administrator, for business accounts only);
+    the user must change it at the next login. The password itself is never audited."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None:
+        if not has_permission(actor, Permission.MANAGE_SECURITY):
+            raise PermissionDenied("三员分立：用户密码由安全管理员重置。")
+        if actor.pk == user.pk:
+            raise ApplicationError("请在“修改密码”页面修改自己的密码。", code=ErrorCode.PERMISSION_DENIED)
+        if RoleGrant.objects.filter(user=user, role__in=ADMIN_ROLES).exists():
+            raise PermissionDenied(
+                f"三员分立：“{user.username}”是管理员账号，管理员账号的密码只能由本人修改，"
+                "忘记时由运维人员在服务器上用命令重置。")
+    user.set_password(_validated(password, user))
+    forced = actor is not None
+    user.must_change_password = forced
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=actor, action="user.password_reset", obj=user, new={"must_change_password": forced})
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, password: str) -> User:
+    """The user changes their own password, knowing the old one; clears a forced change."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password):
+        raise ApplicationError("原密码不正确。")
+    if old_password == password:
+        raise ApplicationError("新密码不能与原密码相同。")
+    user.set_password(_validated(password, user))
+    was_forced = user.must_change_password
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=user, action="user.password_change", obj=user,
+                 old={"must_change_password": True} if was_forced else None,
+                 new={"must_change_password": False} if was_forced else None)
     return user
 
 

@@ -21,7 +21,8 @@ urlpatterns = [
     path("users/<int:pk>/grants/<int:grant_pk>/revoke/", views.user_grant_revoke, name="user_grant_revoke"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
-    path("users/<int:pk>/password/", views.user_password, name="user_password"),
     path("security/", views.security, name="security"),
     path("security/unlock/", views.security_unlock, name="security_unlock"),
+    path("security/password/", views.security_password_reset, name="security_password_reset"),
+    path("password/", views.password_change, name="password_change"),
 ]

@@ -17,8 +17,9 @@ from bizenv.organisations.forms import (
     DepartmentForm,
     GrantForm,
     MapUploadForm,
-    PasswordResetForm,
+    PasswordChangeForm,
     RegionForm,
+    SecurityPasswordResetForm,
     UnlockForm,
     UserCreateForm,
     UserEditForm,
@@ -398,7 +399,7 @@ def user_list(request):
     return render(request, "organisations/user_list.html", context, status=status)
 
 
-def _user_page(request, user: User, *, edit_form=None, grant_form=None, password_form=None, status=200):
+def _user_page(request, user: User, *, edit_form=None, grant_form=None, status=200):
     context = {
         "nav_active": "admin",
         "page_title": f"账号 {user.username}",
@@ -407,7 +408,6 @@ def _user_page(request, user: User, *, edit_form=None, grant_form=None, password
         "edit_form": edit_form
         or UserEditForm(initial={"full_name": user.full_name, "department": user.department}),
         "grant_form": grant_form or GrantForm(),
-        "password_form": password_form or PasswordResetForm(),
         "roles": Role,
         "is_self": user.pk == request.user.pk,
     }
@@ -492,29 +492,13 @@ def user_reactivate(request, pk: int):
     return redirect("organisations:user_detail", pk=pk)
 
 
-@require_POST
-@permission_required(Permission.MANAGE_USERS)
-def user_password(request, pk: int):
-    user = get_object_or_404(User, pk=pk)
-    form = PasswordResetForm(request.POST)
-    if not form.is_valid():
-        return _user_page(request, user, password_form=form, status=400)
-    try:
-        services.user_set_password(actor=request.user, user=user, password=form.cleaned_data["password"])
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, f"已重置账号“{user.username}”的密码，请通过安全渠道告知本人。")
-    return redirect("organisations:user_detail", pk=pk)
-
-
 # ---------------------------------------------------------------------------------------------
 # Security
 # ---------------------------------------------------------------------------------------------
 
 
 @permission_required(Permission.MANAGE_SECURITY)
-def security(request):
+def security(request, *, password_form=None, status=200):
     from django.conf import settings
 
     attempts = selectors.access_attempt_list()
@@ -530,8 +514,9 @@ def security(request):
         else 0,
         "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
         "form": UnlockForm(),
+        "password_form": password_form or SecurityPasswordResetForm(),
     }
-    return render(request, "organisations/security.html", context)
+    return render(request, "organisations/security.html", context, status=status)
 
 
 @require_POST
@@ -552,3 +537,48 @@ def security_unlock(request):
         else:
             messages.warning(request, f"账号“{username}”没有失败登录记录，无需解锁。")
     return redirect("organisations:security")
+
+
+@require_POST
+@permission_required(Permission.MANAGE_SECURITY)
+def security_password_reset(request):
+    form = SecurityPasswordResetForm(request.POST)
+    if not form.is_valid():
+        return security(request, password_form=form, status=400)
+    username = form.cleaned_data["username"].strip()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        messages.error(request, f"没有账号“{username}”。")
+        return redirect("organisations:security")
+    try:
+        services.user_set_password(actor=request.user, user=user, password=form.cleaned_data["password"])
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"已重置账号“{username}”的密码，请通过安全渠道告知本人；该用户下次登录时须修改密码。")
+    return redirect("organisations:security")
+
+
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                                          password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            from django.contrib.auth import update_session_auth_hash
+            from django.utils.http import url_has_allowed_host_and_scheme
+
+            request.user.refresh_from_db()
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = reverse("core:home")
+            return redirect(target)
+    return render(request, "organisations/password_change.html", {
+        "nav_active": "", "page_title": "修改密码", "form": form,
+        "forced": request.user.must_change_password,
+    }, status=400 if request.method == "POST" else 200)
