@@ -18,7 +18,16 @@ def _dataset_choices():
 
 class RecordUploadForm(forms.Form):
     dataset = forms.ChoiceField(label="数据集", choices=_dataset_choices)
-    file = forms.FileField(label="数据文件", help_text=f"支持 {FORMAT_LABELS}；第 1 行为字段名（英文字段编码）。")
+    file = forms.FileField(label="数据文件", required=False,
+                           help_text=f"支持 {FORMAT_LABELS}；第 1 行为字段名（英文字段编码）。")
+    # The signed reference of a previewed file: 入库 after 仅预检 commits it without a new upload.
+    upload = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("upload"):
+            self.add_error("file", "请选择要上传的文件。")
+        return data
 
 
 class SourceForm(forms.Form):

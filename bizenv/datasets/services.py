@@ -421,25 +421,96 @@ def problem_lines(problems: list[RowProblem], limit: int = 20) -> list[str]:
     return [str(p) for p in problems[:limit]]
 
 
-def records_upload_enqueue(*, actor, dataset: Dataset | str, content: bytes, filename: str):
-    """Keep an uploaded file under BIZENV_DATA_DIR/uploads/ and queue its ingestion as a background job."""
-    from bizenv.core.services import job_create
+PREVIEW_SALT = "datasets.upload-preview"
+PREVIEW_MAX_AGE = 24 * 3600  # seconds a previewed file waits for 入库 before it is cleared
+
+
+def _upload_store(content: bytes, filename: str, *, prefix: str = "") -> str:
+    """Write an upload atomically under BIZENV_DATA_DIR/uploads/; returns its stored name."""
     from bizenv.datasets.tasks import upload_dir
+
+    directory = upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = (f"{prefix}{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(8)}"
+                   f"{Path(filename).suffix.lower()[:10]}")
+    partial = directory / (stored_name + ".part")
+    partial.write_bytes(content)
+    partial.replace(directory / stored_name)
+    return stored_name
+
+
+def _previews_prune() -> None:
+    """Remove previewed files that were never committed (older than PREVIEW_MAX_AGE)."""
+    from bizenv.datasets.tasks import upload_dir
+
+    limit = timezone.now().timestamp() - PREVIEW_MAX_AGE
+    for path in upload_dir().glob("preview-*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def records_upload_preview(*, actor, dataset: Dataset | str, content: bytes, filename: str
+                           ) -> tuple[RecordBatch, str]:
+    """Check an uploaded file without landing it, and keep the file for 入库: returns the preview batch and a
+    signed reference to the stored file (valid for its user and dataset, for PREVIEW_MAX_AGE)."""
+    from django.core import signing
 
     _check_actor(actor)
     ds = _dataset(dataset)
     if not content:
         raise ApplicationError("上传的文件是空的。")
-    directory = upload_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stored_name = f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(8)}{Path(filename).suffix.lower()[:10]}"
-    partial = directory / (stored_name + ".part")
-    partial.write_bytes(content)
-    partial.replace(directory / stored_name)
+    preview = records_file_ingest(actor=actor, dataset=ds, content=content, filename=filename, dry_run=True)
+    _previews_prune()
+    stored_name = _upload_store(content, filename, prefix="preview-")
+    reference = signing.dumps({"name": stored_name, "filename": filename[:255], "dataset": ds.code,
+                               "user": getattr(actor, "pk", None), "sha256": preview.sha256}, salt=PREVIEW_SALT)
+    return preview, reference
+
+
+def records_preview_enqueue(*, actor, dataset: Dataset | str, reference: str):
+    """Queue the ingestion of a previewed file (see `records_upload_preview`) without uploading it again."""
+    from django.core import signing
+
+    from bizenv.datasets.tasks import upload_dir
+
+    _check_actor(actor)
+    ds = _dataset(dataset)
+    try:
+        ref = signing.loads(reference, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        raise ApplicationError("预检的文件已过期或无效，请重新选择文件。") from None
+    if ref.get("user") != getattr(actor, "pk", None):
+        raise ApplicationError("这份预检不是您做的，请重新选择文件。", code=ErrorCode.PERMISSION_DENIED)
+    if ref.get("dataset") != ds.code:
+        name = DATASETS[ref["dataset"]].name if ref.get("dataset") in DATASETS else ref.get("dataset")
+        raise ApplicationError(f"预检的是“{name}”的文件，与所选数据集“{ds.name}”不同：请改回该数据集，或重新预检。")
+    path = upload_dir() / Path(ref["name"]).name
+    if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != ref.get("sha256"):
+        raise ApplicationError("预检的文件已不在服务器上（已入库或已被清理），请重新选择文件。")
+    return _upload_job(actor=actor, ds=ds, stored_name=path.name, filename=ref["filename"],
+                       size_bytes=path.stat().st_size)
+
+
+def records_upload_enqueue(*, actor, dataset: Dataset | str, content: bytes, filename: str):
+    """Keep an uploaded file under BIZENV_DATA_DIR/uploads/ and queue its ingestion as a background job."""
+    _check_actor(actor)
+    ds = _dataset(dataset)
+    if not content:
+        raise ApplicationError("上传的文件是空的。")
+    stored_name = _upload_store(content, filename)
+    return _upload_job(actor=actor, ds=ds, stored_name=stored_name, filename=filename, size_bytes=len(content))
+
+
+def _upload_job(*, actor, ds: Dataset, stored_name: str, filename: str, size_bytes: int):
+    from bizenv.core.services import job_create
+
     with transaction.atomic():
         job = job_create(actor=actor, kind="datasets.records_file_ingest", title=f"原始记录入库：{filename}"[:200],
                          params={"dataset": ds.code, "filename": filename[:255], "stored_name": stored_name,
-                                 "size_bytes": len(content)}, for_office=True)
+                                 "size_bytes": size_bytes}, for_office=True)
         job_id = job.pk
         transaction.on_commit(lambda: _enqueue_job("bizenv.datasets.tasks.records_file_ingest_job", job_id))
     return job

@@ -69,21 +69,31 @@ def schema(request):
 def upload(request):
     form = RecordUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
-    preview = None
+    preview, reference = None, ""
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, dataset = form.cleaned_data["file"], form.cleaned_data["dataset"]
         try:
             if request.POST.get("action") == "commit":
                 # Ingestion of a large file takes a while: it runs in the worker and the job page shows progress.
-                job = services.records_upload_enqueue(actor=request.user, dataset=form.cleaned_data["dataset"],
-                                                      content=upload.read(), filename=upload.name)
+                if upload:
+                    job = services.records_upload_enqueue(actor=request.user, dataset=dataset,
+                                                          content=upload.read(), filename=upload.name)
+                else:
+                    job = services.records_preview_enqueue(actor=request.user, dataset=dataset,
+                                                           reference=form.cleaned_data["upload"])
                 return redirect("core:job_detail", pk=job.pk)
-            preview = services.records_file_ingest(actor=request.user, dataset=form.cleaned_data["dataset"],
-                                                   content=upload.read(), filename=upload.name, dry_run=True)
+            if upload:
+                preview, reference = services.records_upload_preview(actor=request.user, dataset=dataset,
+                                                                     content=upload.read(), filename=upload.name)
+            else:
+                errors = ["请选择要预检的文件。"]
         except ApplicationError as exc:
             errors = [exc.message, *exc.details]
+    if preview is None and request.method == "POST":
+        form.data = form.data.copy()
+        form.data["upload"] = ""  # a failed commit or a new preview keeps no stale reference
     context = {**NAV, "page_title": "上传原始记录", "form": form, "errors": errors, "preview": preview,
-               "preview_problems": (preview.problems[:200] if preview else [])}
+               "preview_reference": reference, "preview_problems": (preview.problems[:200] if preview else [])}
     return render(request, "datasets/upload.html", context)
 
 

@@ -69,6 +69,54 @@ def test_preview_shows_counts_and_reasons_and_saves_nothing(town):
     assert not RecordBatch.objects.exists()
 
 
+def _preview_token(page: str) -> str:
+    found = re.search(r'name="upload" value="([^"]+)"', page)
+    assert found, "the preview page keeps no reference to the previewed file"
+    return found.group(1)
+
+
+def test_commit_after_a_preview_lands_the_previewed_file_without_uploading_it_again(town):
+    client = town.client("office")
+    page = upload(client, "preview").content.decode()
+    assert "预检结果（未入库）" in page and "确认入库" in page
+
+    response = client.post("/data/upload/", {"dataset": "business_registrations", "action": "commit",
+                                             "upload": _preview_token(page)})
+
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    records_file_ingest_job(job.pk)
+    job.refresh_from_db()
+    batch = RecordBatch.objects.get(pk=job.result["batch_id"])
+    assert (batch.filename, batch.rows_total, batch.rows_accepted, batch.rows_quarantined) == ("开办.csv", 3, 1, 2)
+    assert not list(upload_dir().iterdir())  # the stored preview file is consumed by the job
+
+
+def test_a_preview_reference_works_only_for_its_user_its_dataset_and_once(town):
+    from bizenv.organisations.models import Role
+    from bizenv.organisations.services import role_grant_add, user_create
+
+    town.users["office2"] = user_create(actor=None, username="office2", password="Ceshi-mima-2026!")
+    role_grant_add(actor=None, user=town.users["office2"], role=Role.OFFICE, region=town.city)
+    client = town.client("office")
+    token = _preview_token(upload(client, "preview").content.decode())
+
+    for who, data, message in [
+        ("office2", {"dataset": "business_registrations", "upload": token}, "请重新选择文件"),
+        ("office", {"dataset": "service_cases", "upload": token}, "预检的是“"),
+        ("office", {"dataset": "business_registrations", "upload": token[:-3] + "xyz"}, "请重新选择文件"),
+        ("office", {"dataset": "business_registrations"}, "请选择要上传的文件"),
+    ]:
+        page = town.client(who).post("/data/upload/", {**data, "action": "commit"}).content.decode()
+        assert message in page, (who, data)
+    assert not Job.objects.exists()
+
+    client.post("/data/upload/", {"dataset": "business_registrations", "action": "commit", "upload": token})
+    records_file_ingest_job(Job.objects.get().pk)
+    again = client.post("/data/upload/", {"dataset": "business_registrations", "action": "commit", "upload": token})
+    assert "已不在服务器上" in again.content.decode() and Job.objects.count() == 1
+
+
 def test_commit_lands_good_rows_and_the_batch_page_adds_up(town):
     client = town.client("office")
 
