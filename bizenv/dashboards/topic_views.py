@@ -91,8 +91,9 @@ def topic(request, code: str):
     volumes = selectors.topic_volumes(user=user, scope=scope)
     processes = selectors.topic_bottlenecks(user=user, scope=scope)
     for proc in processes:
-        proc["chart"] = charts.horizontal_bar([(st.step_name[:14], round(st.mean_days, 2)) for st in proc["steps"]
-                                               if st.mean_days is not None], value_label="平均用时", unit="工作日")
+        timed = [(st.step_name[:14], round(st.mean_days, 2)) for st in proc["steps"] if st.mean_days is not None]
+        # no finished step with a time in the period: the card says so instead of drawing an empty chart
+        proc["chart"] = charts.horizontal_bar(timed, value_label="平均用时", unit="工作日") if timed else None
     second_level = scope.level2
     context.update({
         "peers": peers, "headline": headline,
