@@ -123,3 +123,17 @@ def test_office_edit_of_an_approved_value_says_and_does_resubmission(rnd, ind, c
     assert obs.value == 3 and obs.status == "submitted"
     text = response.content.decode()
     assert "已重新提交审核" in text and "修改已审核值" in text
+
+
+def test_change_log_reads_chinese_field_names_and_status_labels(rnd, ind, counties, client_for, samr):
+    obs, _ = services.observation_upsert(actor=samr, system_version=rnd.system_version,
+                                         indicator=ind["starting.time"], region=counties[0], period="2026-09",
+                                         value=3, source="report", reporting_round=rnd)
+    services.observation_submit(actor=samr, observation=obs)
+
+    page = client_for(samr).get(f"/reporting/rounds/{rnd.pk}/entry/{ind['starting.time'].pk}/990101/").content.decode()
+    log = page[page.index("变更记录"):]
+
+    assert "状态=已提交" in log and "状态=草稿" in log and "来源=部门填报" in log
+    for code in ("status=", "=submitted", "source=", "=report", "=draft", "value="):
+        assert code not in log, code
