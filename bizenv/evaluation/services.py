@@ -271,4 +271,22 @@ def demo_evaluations_build(*, progress: Callable[[str], object] = print,
     if release.status == S.REVIEWED:
         release = red_black_list_publish(actor=None, release=release)
     progress(f"红黑榜：已发布“{release.title}”")
-    return {"评价计算": len(runs), "红黑榜": 1}
+    waiting = _demo_draft_for_review(runs[-2]) if len(runs) > 1 else None
+    if waiting is not None:
+        progress(f"红黑榜：“{waiting.title}”由 office 编制，待 reviewer 审核")
+    return {"评价计算": len(runs), "红黑榜": 1 + (waiting is not None)}
+
+
+def _demo_draft_for_review(run: EvaluationRun) -> RedBlackList | None:
+    """A draft drawn up by the demo's `office` account for the previous month, left for `reviewer` to review
+    (a creator may not review their own release). None without that account."""
+    from bizenv.organisations.models import User
+
+    office = User.objects.filter(username="office").first()
+    if office is None:
+        return None
+    release = RedBlackList.objects.filter(run=run).order_by("-id").first()
+    if release is None:
+        release = red_black_list_create(actor=office, run=run,
+                                        note="演示：由营商办 office 编制，请以 reviewer 账号登录审核后发布。")
+    return release

@@ -15,7 +15,7 @@ from bizenv.core.periods import Period
 from bizenv.dashboards.charts import horizontal_bar
 from bizenv.evaluation import bulletins, selectors, services
 from bizenv.evaluation.forms import ReleaseForm, RunForm
-from bizenv.evaluation.models import ReleaseStatus
+from bizenv.evaluation.models import RedBlackList, ReleaseStatus
 from bizenv.evaluation.release_rules import LISTS, release_changes, rules_describe
 from bizenv.evaluation.scoring import TOTAL
 from bizenv.indicators.selectors import DEFAULT_SYSTEM_CODE, active_version
@@ -34,6 +34,20 @@ def _get(fn, **kwargs):
         if exc.code == ErrorCode.NOT_FOUND:
             raise Http404(exc.message) from None
         raise
+
+
+def _release(request, pk: int):
+    """The release the user may see; a draft or reviewed one they may not see is a Chinese 403, not a 404."""
+    try:
+        return selectors.release_get(user=request.user, pk=pk)
+    except ApplicationError as exc:
+        if exc.code != ErrorCode.NOT_FOUND:
+            raise
+        if RedBlackList.objects.filter(pk=pk).exists():
+            return render(request, "core/forbidden.html", {
+                "message": "这份红黑榜尚未审核发布；草稿和待发布的红黑榜只有营商办可以查看和审核，发布后即可查阅。",
+            }, status=403)
+        raise Http404(exc.message) from None
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -153,7 +167,9 @@ def _entries_by_scope(release) -> list[dict]:
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def release_detail(request, pk: int):
-    release = _get(selectors.release_get, user=request.user, pk=pk)
+    release = _release(request, pk)
+    if isinstance(release, HttpResponse):
+        return release
     if release.status in (ReleaseStatus.PUBLISHED, ReleaseStatus.SUPERSEDED):  # frozen at publication
         changes, compared = release.changes, release.compared_with
     else:
@@ -172,7 +188,9 @@ def release_detail(request, pk: int):
 @require_POST
 @permission_required(Permission.REVIEW_DATA)
 def release_action(request, pk: int, action: str):
-    release = _get(selectors.release_get, user=request.user, pk=pk)
+    release = _release(request, pk)
+    if isinstance(release, HttpResponse):
+        return release
     act = {"review": services.red_black_list_review, "return": services.red_black_list_return,
            "publish": services.red_black_list_publish}.get(action)
     if act is None:
@@ -187,7 +205,9 @@ def release_action(request, pk: int, action: str):
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def release_recompute(request, pk: int):
-    release = _get(selectors.release_get, user=request.user, pk=pk)
+    release = _release(request, pk)
+    if isinstance(release, HttpResponse):
+        return release
     report = services.release_recompute(release=release)
     return render(request, "evaluation/recompute.html", {
         **NAV, "page_title": "重算核验", "release": release, "report": report})
@@ -195,11 +215,15 @@ def release_recompute(request, pk: int):
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def release_excel(request, pk: int):
-    release = _get(selectors.release_get, user=request.user, pk=pk)
+    release = _release(request, pk)
+    if isinstance(release, HttpResponse):
+        return release
     return _download(bulletins.bulletin_excel(release), f"{release.title}.xlsx", XLSX)
 
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def release_word(request, pk: int):
-    release = _get(selectors.release_get, user=request.user, pk=pk)
+    release = _release(request, pk)
+    if isinstance(release, HttpResponse):
+        return release
     return _download(bulletins.bulletin_word(release), f"{release.title}.docx", DOCX)

@@ -178,6 +178,7 @@ ACCOUNTS = [
     # username, full name, role, region code (None: global), department code, description
     ("leader", "王建国", Role.LEADER, "990100", None, "领导：示范市全市数据只读"),
     ("office", "李晓燕", Role.OFFICE, "990100", "office", "营商办：指标体系、审核与全市数据"),
+    ("reviewer", "周婷", Role.OFFICE, "990100", "office", "营商办审核人：审核他人编制的红黑榜与修改后的数据"),
     ("dept", "张伟", Role.DEPARTMENT, "990100", "samr", "部门用户：市市场监管局，数据填报"),
     ("county", "陈静", Role.COUNTY, None, None, "县区用户：本县（区）数据"),
     ("sysadmin", "刘洋", Role.SYSADMIN, None, None, "系统管理员：用户、授权、区域与部门"),

@@ -10,6 +10,7 @@ from bizenv.evaluation.models import EvaluationRun, RedBlackList
 from bizenv.evaluation.release_rules import RuleError, release_entries, scores_table
 from bizenv.evaluation.tests.conftest import fill
 from bizenv.observations.models import Observation
+from bizenv.organisations.models import Role
 
 ONE_EACH = {"mode": "top_n", "red": 1, "black": 1, "scopes": "total_and_level1"}
 
@@ -168,6 +169,24 @@ def test_demo_evaluates_every_month_and_publishes_the_latest_idempotently(versio
     assert latest.period == "2026-03" and latest.status == "published"
     assert services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST") == result
     assert EvaluationRun.objects.count() == 3 and RedBlackList.objects.count() == 1
+
+
+def test_demo_leaves_a_draft_drawn_up_by_office_for_reviewer_to_review(version, ind, counties, office, make_user):
+    reviewer = make_user(Role.OFFICE, username="reviewer")
+    for month in (1, 2, 3):
+        fill(version, ind, counties, f"2026-0{month}", seed=month)
+
+    result = services.demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST")
+
+    assert result == {"评价计算": 3, "红黑榜": 2}
+    draft = RedBlackList.objects.get(status="draft")
+    assert draft.period == "2026-02" and draft.created_by == office
+    assert RedBlackList.objects.get(status="published").period == "2026-03"
+    assert services.demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST") == result
+    assert RedBlackList.objects.count() == 2
+    with pytest.raises(ApplicationError, match="审核人不能是红黑榜的创建人"):
+        services.red_black_list_review(actor=office, release=draft)
+    assert services.red_black_list_review(actor=reviewer, release=draft).status == "reviewed"
 
 
 def test_publishing_a_second_release_of_a_period_supersedes_the_first(run, office, office2, leader):

@@ -77,7 +77,11 @@ def test_viewers_cannot_run_create_or_publish(run, release, leader, county_user,
 
 def test_drafts_are_hidden_from_viewers(run, office, leader, client_for):
     draft = services.red_black_list_create(actor=office, run=run)
-    assert client_for(leader).get(f"/evaluation/releases/{draft.pk}/").status_code == 404
+    response = client_for(leader).get(f"/evaluation/releases/{draft.pk}/")
+    assert response.status_code == 403
+    assert "尚未审核发布" in response.content.decode()
+    assert client_for(leader).get(f"/evaluation/releases/{draft.pk}/bulletin.xlsx").status_code == 403
+    assert client_for(leader).get("/evaluation/releases/999999/").status_code == 404
     assert client_for(leader).get("/api/v1/evaluation/releases").json() == []
     assert client_for(office).get(f"/evaluation/releases/{draft.pk}/").status_code == 200
 

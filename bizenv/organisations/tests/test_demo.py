@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 ROLES = {
     "leader": Role.LEADER,
     "office": Role.OFFICE,
+    "reviewer": Role.OFFICE,
     "dept": Role.DEPARTMENT,
     "county": Role.COUNTY,
     "sysadmin": Role.SYSADMIN,
@@ -67,3 +68,11 @@ def test_the_province_scale_adds_cities_with_their_own_maps(fast_passwords):
     entries = AuditLog.objects.count()
     build_demo(scale="province", progress=lambda m: None)
     assert AuditLog.objects.count() == entries
+
+
+def test_the_demo_has_a_second_office_account_to_review_what_office_draws_up(fast_passwords):
+    build_demo(progress=lambda m: None)
+    reviewer = User.objects.get(username="reviewer")
+    assert reviewer.check_password(DEMO_PASSWORD)
+    assert set(RoleGrant.objects.filter(user=reviewer).values_list("role", "region__code")) == {
+        (Role.OFFICE, "990100")}
