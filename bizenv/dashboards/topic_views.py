@@ -57,6 +57,8 @@ def _base_context(request, scope: selectors.TopicScope, tab: str) -> dict:
         "nav_active": "topics", "page_title": scope.indicator.name, "scope": scope, "indicator": scope.indicator,
         "version": scope.version, "tab": tab, "tabs": tabs, "query": query,
         "period_label": period.label if period else "尚无评价结果",
+        # A month asked for that was never evaluated is said so on every tab, never replaced by another.
+        "period_unevaluated": bool(scope.period) and scope.period not in scope.periods,
         "years": [y["year"] for y in menu], "months": list(range(1, 13)),
         "year": period.year if period else None, "month": period.index if period else None,
         "form_action": next(t["url"].split("?")[0] for t in tabs if t["active"]),

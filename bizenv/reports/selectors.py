@@ -252,11 +252,15 @@ def _aggregate_sub_rows(*, user, scope: TopicScope) -> list[SubRow]:
     return out
 
 
+COMPLETENESS_WARNING = 0.8  # a score built from less than 80 % of its weight is flagged as partial
+
+
 def topic_headline(*, user, scope: TopicScope, peers: list[PeerRow] | None = None) -> dict:
     """The region's topic score, rank among its peers, and 同比/环比 score changes; for a city the mean of its
     counties' scores (no rank)."""
     if not scope.period:
-        return {"score": None, "rank": None, "count": 0, "yoy": None, "pop": None}
+        return {"score": None, "rank": None, "count": 0, "yoy": None, "pop": None, "completeness": None,
+                "partial": False}
     peers = topic_peer_changes(user=user, scope=scope) if peers is None else peers
     count = sum(1 for p in peers if p.score is not None)
     if not scope.aggregate:
@@ -264,15 +268,30 @@ def topic_headline(*, user, scope: TopicScope, peers: list[PeerRow] | None = Non
         comparison = topic_comparison(user=user, scope=scope)
         top = comparison["comparison_rows"][0] if comparison["comparison_rows"] else None
         own = next((p for p in peers if p.code == scope.region.code), None)
-        return {"score": top.score if top else None, "rank": (top.rank or None) if top else None,
-                "count": len(comparison["regions_compared"]),
-                "yoy": own.yoy_delta if own else None, "pop": own.pop_delta if own else None}
+        completeness = None
+        if top is not None and top.score is not None:
+            rows = analysis.combined_query(user=user, regions=[scope.region.code], periods=[scope.period],
+                                           indicators=[scope.code])
+            completeness = rows[0].completeness if rows else None
+        return _with_completeness({"score": top.score if top else None, "rank": (top.rank or None) if top else None,
+                                   "count": len(comparison["regions_compared"]),
+                                   "yoy": own.yoy_delta if own else None, "pop": own.pop_delta if own else None},
+                                  completeness)
     now = Period.parse(scope.period)
     yoy, pop = str(now.year_ago()), str(now.previous())
     rows = topic_peer_scores(user=user, scope=scope, periods=[scope.period, yoy, pop])
     means = {p: mean([r.score for r in rows if r.period == p]) for p in (scope.period, yoy, pop)}
-    return {"score": means[scope.period], "rank": None, "count": count,
-            "yoy": delta(means[scope.period], means[yoy]), "pop": delta(means[scope.period], means[pop])}
+    completeness = mean([r.completeness for r in rows if r.period == scope.period and r.score is not None])
+    return _with_completeness({"score": means[scope.period], "rank": None, "count": count,
+                               "yoy": delta(means[scope.period], means[yoy]),
+                               "pop": delta(means[scope.period], means[pop])}, completeness)
+
+
+def _with_completeness(headline: dict, completeness: float | None) -> dict:
+    """The headline with the share of the topic's weight that had data, and whether that is too little to
+    read the score as a full one (below COMPLETENESS_WARNING)."""
+    return {**headline, "completeness": completeness,
+            "partial": completeness is not None and completeness < COMPLETENESS_WARNING}
 
 
 def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:

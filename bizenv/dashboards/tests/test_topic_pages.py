@@ -152,3 +152,27 @@ def test_county_user_sees_its_own_county_only(world):
     for path in (TOPIC, TOPIC + "compare/", TOPIC + "self-assessment/", TOPIC + "report.docx"):
         assert county.get(path, {"period": PERIOD, "region": "990102"}).status_code == 404
     assert world.client("sysadmin").get(TOPIC).status_code == 403
+
+
+def test_a_partial_month_shows_its_completeness_and_warns(world):
+    version = active_version()
+    leaves = sorted((i for i in version.indicators.filter(code__startswith="starting_business.")
+                     if not version.indicators.filter(parent=i).exists()), key=lambda i: i.code)
+    later = str(Period.parse(PERIOD).shift(1))
+    Observation.objects.bulk_create([
+        Observation(system_version=version, indicator=leaf, region=region, period=later, value=leaf.best,
+                    source=ObservationSource.REPORT, status=ObservationStatus.APPROVED)
+        for region in (world.county_a, world.county_b) for leaf in leaves[:1]])
+    from bizenv.evaluation.services import evaluation_run_create
+    evaluation_run_create(actor=world.users["office"], system_version=version, period=later)
+    html = world.client("office").get(TOPIC, {"region": world.county_a.code, "period": later}).content.decode()
+    completeness = re.search(r"数据完整度 (\d+)%", html)
+    assert completeness and int(completeness.group(1)) < 80
+    assert "数据不完整" in html and "得分仅供参考" in html
+    full = world.client("office").get(TOPIC, {"region": world.county_a.code, "period": PERIOD}).content.decode()
+    assert "数据完整度 100%" in full and "数据不完整" not in full
+
+
+def test_a_month_without_data_is_said_plainly_and_not_replaced(world):
+    html = world.client("office").get(TOPIC, {"region": world.county_a.code, "period": "2030-01"}).content.decode()
+    assert "2030年1月尚无评价数据" in html
