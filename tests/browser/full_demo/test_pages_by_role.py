@@ -7,7 +7,7 @@ administrators are refused the business pages; a county user is refused another 
 import pytest
 
 from bizenv.datasets.catalog import DATASETS
-from bizenv.evaluation.models import EvaluationRun, RedBlackList
+from bizenv.evaluation.models import EvaluationRun, RedBlackList, ReleaseStatus
 from bizenv.indicators.selectors import active_version
 from bizenv.observations.models import ReportingRound
 from bizenv.organisations.demo import DEMO_PASSWORD
@@ -26,7 +26,7 @@ def business_pages() -> list[str]:
     sub = version.indicators.filter(level=2).order_by("sort_order").values_list("code", flat=True).first()
     leaf = version.indicators.filter(level=3).order_by("sort_order").values_list("code", flat=True).first()
     run = EvaluationRun.objects.order_by("-period", "-id").first()
-    release = RedBlackList.objects.order_by("-id").first()
+    release = RedBlackList.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-id").first()  # drafts are the office's
     round_ = ReportingRound.objects.order_by("-id").first()
     pages = ["/", "/cockpit/", "/topics/", "/compare/", "/self-assessment/",
              f"/region/{OWN_COUNTY}/", f"/indicator/{topics[0]}/", f"/indicator/{sub}/", f"/indicator/{leaf}/",
