@@ -70,6 +70,29 @@ class StepResult:
     share_over_limit: float | None
 
 
+def lake_windows(specs: Sequence[MetricSpec], months: Sequence[str]) -> dict[str, list[str] | None]:
+    """The lake months each dataset must be read for (None: every month) so that a run over `months`
+    sees every record the full run counts in them.
+
+    The lake is partitioned by each dataset's own time field. A definition that places records by
+    that field needs only the months asked for; one that places them by another field (on-time rate
+    by `completed_at`) finds them in earlier partitions too, and a case's steps (step counts) lie in
+    whatever month each step started, so those datasets are read whole and the query selects the
+    periods. Step statistics place steps by `started_at`, the steps' own partition field.
+    """
+    months = sorted(set(months))
+    windows: dict[str, list[str] | None] = {STEPS_DATASET: months}
+
+    def need(dataset: str, whole: bool) -> None:
+        windows[dataset] = None if whole or windows.get(dataset, months) is None else months
+
+    for spec in specs:
+        need(spec.dataset, spec.period_field != spec.dataset_def.time_field)
+        if spec.measure.kind == MeasureKind.STEP_COUNT:
+            need(STEPS_DATASET, True)
+    return windows
+
+
 _SPARK = None
 
 

@@ -16,7 +16,7 @@ from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import Period, PeriodKind
 from bizenv.datasets.calendar import LIBRARY_YEARS, WorkCalendar
-from bizenv.datasets.engine import EngineKind, MetricEngine
+from bizenv.datasets.engine import EngineKind, MetricEngine, lake_windows
 from bizenv.datasets.lake import lake_files
 from bizenv.datasets.metrics import MetricSpec, metric_spec_parse, metric_specs_load
 from bizenv.datasets.models import (
@@ -196,8 +196,9 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
         raise ApplicationError("尚无已发布的指标体系，计算结果无处写入。请先发布指标体系。")
     calendar = WorkCalendar.load()
     month_keys = sorted({str(m) for p in wanted for m in p.months()})
-    datasets = sorted({d for _, spec in pairs for d in spec.datasets_used} | {"process_steps"})
-    files = {d: lake_files(dataset=d, months=month_keys) for d in datasets}
+    windows = lake_windows([spec for _, spec in pairs], month_keys)
+    datasets = sorted(windows)
+    files = {d: lake_files(dataset=d, months=windows[d]) for d in datasets}
     fingerprint = _fingerprint(files=files, definitions=[d for d, _ in pairs], periods=wanted, calendar=calendar)
     previous = MetricRun.objects.filter(fingerprint=fingerprint, status=RunStatus.DONE).order_by("-id").first()
     if previous is not None:
@@ -261,7 +262,9 @@ _STEP_FIELDS = ("step_name", "cases", "mean_days", "p90_days", "share_over_limit
 
 
 def _step_statistics_write(*, run: MetricRun, steps, regions: dict) -> int:
-    """Create or replace the per-step statistics of the run's months in bulk; returns the rows written."""
+    """Create or update the per-step statistics of the run's months in bulk; returns the rows computed.
+
+    A row whose values are unchanged is not written and keeps the run that computed it."""
     periods = sorted({row.period for row in steps})
     existing = {}
     for start in range(0, len(periods), 200):
@@ -279,6 +282,9 @@ def _step_statistics_write(*, run: MetricRun, steps, regions: dict) -> int:
                                                  step_no=row.step_no)
             to_create.append(stat)
         elif stat.pk is not None:
+            current = (stat.step_name, stat.cases, stat.mean_days, stat.p90_days, stat.share_over_limit)
+            if current == (row.step_name[:100], row.cases, row.mean_days, row.p90_days, row.share_over_limit):
+                continue
             to_update[stat.pk] = stat
         stat.step_name, stat.cases, stat.mean_days = row.step_name[:100], row.cases, row.mean_days
         stat.p90_days, stat.share_over_limit, stat.metric_run = row.p90_days, row.share_over_limit, run

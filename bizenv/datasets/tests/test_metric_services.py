@@ -4,14 +4,18 @@ step statistics, the calendar administration, and the `bizenv calendar` / `bizen
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from bizenv.core.errors import ApplicationError, PermissionDenied
 from bizenv.core.models import AuditLog, Job, JobStatus
+from bizenv.core.periods import Period
 from bizenv.datasets import metric_services as ms
+from bizenv.datasets.calendar import WorkCalendar
 from bizenv.datasets.catalog import DATASETS
-from bizenv.datasets.lake import lake_write_files
+from bizenv.datasets.engine import MetricEngine
+from bizenv.datasets.lake import lake_files, lake_write_files
 from bizenv.datasets.models import (
     BatchStatus,
     CalendarOverride,
@@ -273,4 +277,95 @@ def test_a_rerun_that_changes_values_keeps_each_change_in_the_history_and_spares
     assert not AuditLog.objects.filter(action__startswith="observation.").exists()
     stats = StepStatistic.objects.filter(period="2025-02")
     assert stats.count() == second.step_rows == first.step_rows
-    assert {s.metric_run_id for s in stats} == {second.run.pk}
+    assert {s.metric_run_id for s in stats} == {first.run.pk, second.run.pk}  # changed rows name the new run
+
+
+# ---------------------------------------------------------------------------------- runs over a window of months
+WINDOW_MONTHS = ["2025-09", "2025-10", "2025-11", "2025-12"]
+
+
+@pytest.fixture
+def crossing(system):
+    """A lake of four months whose cases end, and whose steps start, in later months than they were applied in."""
+    tables = generate(4000, seed=21, regions=(EAST, NORTH), first=date(2025, 9, 1), last=date(2025, 12, 31))
+    land(tables)
+    cases = tables["service_cases"].to_pandas().dropna(subset=["completed_at"])
+    late = cases[cases.completed_at.dt.strftime("%Y-%m") != cases.applied_at.dt.strftime("%Y-%m")]
+    assert len(late) > 20  # cases applied in one partition are counted in the next month by completed_at
+    steps = tables["process_steps"].to_pandas()
+    applied = pd.concat([tables[d].select(["record_id", "applied_at"]).to_pandas().assign(process=d)
+                         for d in tables if d not in ("process_steps", "tenders")])
+    steps = steps.merge(applied, on=["process", "record_id"])
+    outside = steps[steps.started_at.dt.strftime("%Y-%m") != steps.applied_at.dt.strftime("%Y-%m")]
+    assert len(outside) > 20  # steps of a case that lie in another month's partition
+    ms.metric_definitions_load_shipped(actor=None)
+    return tables
+
+
+def metric_values():
+    return {(o.indicator.code, o.region.code, o.period): (o.value, o.record_count)
+            for o in Observation.objects.filter(source=ObservationSource.METRIC).select_related("indicator", "region")}
+
+
+def step_values():
+    return {(s.process, s.region.code, s.period, s.step_no): (s.cases, s.mean_days, s.p90_days, s.share_over_limit)
+            for s in StepStatistic.objects.select_related("region")}
+
+
+def assert_window_runs_change_nothing(engine, full_values, full_steps):
+    for periods in (["2025-11"], ["2025-10", "2025-12"], ["2025-09", "2025-Q4"]):
+        revisions = ObservationRevision.objects.count()
+        outcome = ms.metric_run(actor=None, engine=engine, periods=periods)
+        wanted = {k for k in full_values if k[2] in periods}
+        assert wanted
+        assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, len(wanted)), (engine, periods)
+        assert ObservationRevision.objects.count() == revisions
+        assert metric_values() == full_values and step_values() == full_steps, (engine, periods)
+
+
+def test_a_run_over_any_months_gives_the_values_of_the_full_run(crossing):
+    full = ms.metric_run(actor=None, periods=WINDOW_MONTHS)
+    full_values, full_steps = metric_values(), step_values()
+    assert {k[2] for k in full_values} == set(WINDOW_MONTHS) and full_steps
+    on_time = [k for k in full_values if k[0] == "government_services.item_convenience.on_time_rate"]
+    assert len(on_time) == 8  # two regions × four months
+
+    assert_window_runs_change_nothing("duckdb", full_values, full_steps)
+    stamped = {s.metric_run_id for s in StepStatistic.objects.all()}
+    assert stamped == {full.run.pk}  # unchanged statistics keep the run that computed them
+
+
+def test_rerunning_a_month_writes_nothing_and_records_that_do_not_touch_it_keep_its_values(crossing):
+    full = ms.metric_run(actor=None, periods=WINDOW_MONTHS)
+    values, steps = metric_values(), step_values()
+    first = ms.metric_run(actor=None, periods=["2025-11"])
+    assert (first.created, first.updated) == (0, 0)
+    revisions = ObservationRevision.objects.count()
+    again = ms.metric_run(actor=None, periods=["2025-11"])
+    assert again.reused and again.run.pk == first.run.pk and ObservationRevision.objects.count() == revisions
+    # cases applied and completed in early October: November's values must not move
+    october = generate(300, seed=4, regions=(EAST,), first=date(2025, 10, 1), last=date(2025, 10, 3))
+    assert (october["service_cases"].to_pandas().completed_at.max().strftime("%Y-%m")) == "2025-10"
+    land(october, only={"service_cases"})
+    third = ms.metric_run(actor=None, periods=["2025-11"])
+    assert not third.reused and (third.created, third.updated) == (0, 0)
+    assert (metric_values(), step_values(), ObservationRevision.objects.count()) == (values, steps, revisions)
+    assert {s.metric_run_id for s in StepStatistic.objects.all()} == {full.run.pk}
+
+
+@pytest.mark.spark
+def test_spark_over_any_months_gives_the_values_of_the_full_duckdb_computation(crossing):
+    spark_full = ms.metric_run(actor=None, engine="spark", periods=WINDOW_MONTHS)
+    full_values, full_steps = metric_values(), step_values()
+    assert spark_full.created == len(full_values) > 0 and full_steps
+
+    specs = [spec for _, spec in ms._active_specs()]
+    files = {d: lake_files(dataset=d) for d in DATASETS}
+    periods = [Period.parse(m) for m in WINDOW_MONTHS]
+    with MetricEngine("duckdb", files=files, calendar=WorkCalendar.load()) as engine:
+        duck = {(r.code, r.region_code, r.period): (r.value, r.record_count) for r in engine.run(specs, periods)}
+        duck_steps = {(r.process, r.region_code, r.period, r.step_no): (r.cases, r.mean_days, r.p90_days,
+                                                                        r.share_over_limit)
+                      for r in engine.step_statistics(periods)}
+    assert full_values == duck and full_steps == duck_steps
+    assert_window_runs_change_nothing("spark", full_values, full_steps)
