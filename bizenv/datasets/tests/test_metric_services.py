@@ -367,5 +367,8 @@ def test_spark_over_any_months_gives_the_values_of_the_full_duckdb_computation(c
         duck_steps = {(r.process, r.region_code, r.period, r.step_no): (r.cases, r.mean_days, r.p90_days,
                                                                         r.share_over_limit)
                       for r in engine.step_statistics(periods)}
-    assert full_values == duck and full_steps == duck_steps
+    assert full_values == duck and full_steps.keys() == duck_steps.keys()
+    for key, stats in full_steps.items():  # percentiles: the engines' interpolation differs in the last bits
+        assert all(a == b or (a is not None and b == pytest.approx(a, rel=1e-12, abs=1e-12))
+                   for a, b in zip(stats, duck_steps[key], strict=True)), key
     assert_window_runs_change_nothing("spark", full_values, full_steps)
