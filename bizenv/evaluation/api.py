@@ -62,13 +62,13 @@ def run_create(request, body: RunIn):
     return Status(201, _run_out(run))
 
 
-@router.get("/runs/{run_id}", response=RunDetailOut, summary="评价计算详情：每个地区每个指标的得分、排名、完整度、等级")
+@router.get("/runs/{run_id}", response=RunDetailOut, summary="评价计算详情：每个地区每个指标的得分、排名、完整度、等级（其他地区只含综合得分与一级指标）")
 def run_detail(request, run_id: int):
     run = selectors.run_get(user=request.user, pk=run_id)
     results = [{"region": r["region"], "region_name": r["region_name"], "indicator": r["code"],
                 "indicator_name": r["name"], "level": r["level"], "score": r["score"], "rank": r["rank"],
                 "completeness": r["completeness"], "band": r["band"], "status": r["status"]}
-               for r in selectors.run_result_rows(run=run)]
+               for r in selectors.run_result_rows(run=run, user=request.user)]
     return {**_run_out(run), "results": results}
 
 

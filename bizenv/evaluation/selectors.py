@@ -1,8 +1,9 @@
 """Reads of evaluation runs, their inputs and results, score traces and 红黑榜 releases.
 
-Who sees what: rankings are comparative, so anyone with 查看分析页面 (VIEW_DASHBOARD) sees a run's whole
-ranking and every published release; drafts and reviewed releases only the coordinating office
-(REVIEW_DATA); the observations behind a score (the trace) only for regions the user may see.
+Who sees what (docs/decisions/0005): rankings are comparative, so anyone with 查看分析页面 (VIEW_DASHBOARD)
+sees every region's composite and first-level scores and ranks of a run, and every published release;
+sub-indicator scores and the observations behind a score (the trace) only for regions the user may see;
+drafts and reviewed releases only the coordinating office (REVIEW_DATA).
 Values that count: observations that are approved or locked (metric-computed values are written as
 approved); drafts, submitted (not yet reviewed) and returned values never enter a ranking.
 """
@@ -10,10 +11,11 @@ approved); drafts, submitted (not yet reviewed) and returned values never enter 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import Period
@@ -115,10 +117,15 @@ def run_list(*, user, system_version: SystemVersion | None = None, period: str =
 
 
 def run_latest_per_period(*, user, system_version: SystemVersion | None = None) -> list[EvaluationRun]:
-    """The newest run of each (version, period)."""
+    """The newest run of each (version, period); given a version, the newest run of each period under any
+    version of its system, so a period evaluated under an earlier version keeps showing that evaluation
+    until it is evaluated again under the new one."""
+    runs = run_list(user=user)
+    if system_version is not None:
+        runs = runs.filter(system_version__system_id=system_version.system_id)
     seen, latest = set(), []
-    for run in run_list(user=user, system_version=system_version):
-        key = (run.system_version_id, run.period)
+    for run in runs:
+        key = run.period if system_version is not None else (run.system_version_id, run.period)
         if key not in seen:
             seen.add(key)
             latest.append(run)
@@ -151,14 +158,36 @@ def run_frame(*, run: EvaluationRun) -> tuple[list[dict], list[dict]]:
     return _frames[key]
 
 
-def run_result_rows(*, run: EvaluationRun) -> list[dict[str, Any]]:
-    """The run's stored results as plain rows (the same shape as RunScores.rows())."""
+# What every viewer sees of every region (docs/decisions/0005): the composite score (level 0) and the
+# first-level indicators (level 1), with ranks and bands, as a published 红黑榜 shows them. Deeper levels and
+# the values behind a score only for the regions the user's grants cover.
+PUBLIC_LEVEL = 1
+
+
+def detail_visible(user) -> Callable[[Region, bool], bool] | None:
+    """None when there is no user (a command, a job: everything); otherwise a test `visible(region, member)`
+    of whether the user may see a region's scores below PUBLIC_LEVEL: the regions their grants cover, and
+    the comparison regions outside the evaluated area (member False), whose figures are benchmarks."""
+    if user is None:
+        return None
+    return lambda region, member: not member or can(user, Permission.VIEW_DASHBOARD, region)
+
+
+def run_result_rows(*, run: EvaluationRun, user=None) -> list[dict[str, Any]]:
+    """The run's stored results as plain rows (the same shape as RunScores.rows()); given a user whose
+    grants are regional, other regions keep only their public levels (PUBLIC_LEVEL)."""
     members = {r["code"]: r["member"] for r in run_frame(run=run)[1]}
+    visible = detail_visible(user)
+    results = run.results.select_related("region").order_by("region__code", "position")
+    if visible is not None:
+        own = [region.pk for region in Region.objects.filter(pk__in=run.results.values("region_id"))
+               if visible(region, members.get(region.code, True))]
+        results = results.filter(Q(level__lte=PUBLIC_LEVEL) | Q(region_id__in=own))
     return [
         {"region": r.region.code, "region_name": r.region.name, "member": members.get(r.region.code, True),
          "code": r.indicator_code, "name": r.indicator_name, "level": r.level, "position": r.position,
          "score": r.score, "rank": r.rank, "completeness": r.completeness, "band": r.band, "status": r.status}
-        for r in run.results.select_related("region").order_by("region__code", "position")
+        for r in results
     ]
 
 
@@ -168,6 +197,8 @@ class RankingRow:
     member: bool
     total: EvaluationResult | None
     cells: list[EvaluationResult | None] = field(default_factory=list)
+    # The node's children are deeper than PUBLIC_LEVEL and the user may not see this region's details.
+    cells_hidden: bool = False
 
 
 @dataclass
@@ -176,10 +207,14 @@ class Ranking:
     node_name: str
     columns: list[tuple[str, str]]  # (code, name) of the node's children
     rows: list[RankingRow]
+    # Regions left out or shown without their children's scores, because the user's grants do not cover them.
+    hidden_regions: int = 0
 
 
-def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
-    """A node's ranking (TOTAL by default) with its children's scores per region, best first."""
+def run_ranking(*, run: EvaluationRun, code: str = TOTAL, user=None) -> Ranking:
+    """A node's ranking (TOTAL by default) with its children's scores per region, best first. Given a user
+    whose grants are regional, other regions' scores deeper than PUBLIC_LEVEL are withheld: their children
+    cells are hidden, and below the first level their rows are left out (their ranks stay as computed)."""
     canonical, frozen_regions = run_frame(run=run)
     if code == TOTAL:
         name, children = "综合得分", [(i["code"], i["name"]) for i in canonical if i["parent"] is None]
@@ -188,6 +223,8 @@ def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
         if node is None:
             raise ApplicationError(f"评价中没有指标“{code}”。", code=ErrorCode.NOT_FOUND)
         name, children = node["name"], [(i["code"], i["name"]) for i in canonical if i["parent"] == code]
+    level = 0 if code == TOTAL else node["level"]
+    visible = detail_visible(user)
     wanted = [code] + [c for c, _n in children]
     members = {r["code"]: r["member"] for r in frozen_regions}
     by_region: dict[int, dict[str, EvaluationResult]] = {}
@@ -198,10 +235,20 @@ def run_ranking(*, run: EvaluationRun, code: str = TOTAL) -> Ranking:
     for result in results:
         result.region = regions[result.region_id]
         by_region.setdefault(result.region_id, {})[result.indicator_code] = result
-    rows = [RankingRow(region=regions[rid], member=members.get(regions[rid].code, True), total=cells.get(code),
-                       cells=[cells.get(c) for c, _n in children]) for rid, cells in by_region.items()]
+    rows, hidden = [], 0
+    for rid, cells in by_region.items():
+        member = members.get(regions[rid].code, True)
+        shown = visible is None or visible(regions[rid], member)
+        if not shown and level > PUBLIC_LEVEL:
+            hidden += 1
+            continue
+        withheld = not shown and level + 1 > PUBLIC_LEVEL and bool(children)
+        hidden += withheld
+        rows.append(RankingRow(region=regions[rid], member=member, total=cells.get(code),
+                               cells=[None if withheld else cells.get(c) for c, _n in children],
+                               cells_hidden=withheld))
     rows.sort(key=lambda r: (not r.member, (r.total.rank if r.total and r.total.rank else 10**9), r.region.code))
-    return Ranking(node_code=code, node_name=name, columns=children, rows=rows)
+    return Ranking(node_code=code, node_name=name, columns=children, rows=rows, hidden_regions=hidden)
 
 
 @dataclass
@@ -331,4 +378,5 @@ def release_previous_published(*, release: RedBlackList) -> RedBlackList | None:
 
 
 def run_scores_table(*, run: EvaluationRun, scopes: str) -> dict[str, Any]:
+    # A release's frozen table holds only public levels (TOTAL and first-level), so it needs no user.
     return scores_table(run_result_rows(run=run), scopes=scopes)

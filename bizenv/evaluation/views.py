@@ -20,7 +20,7 @@ from bizenv.evaluation.release_rules import LISTS, release_changes, rules_descri
 from bizenv.evaluation.scoring import TOTAL
 from bizenv.indicators.selectors import DEFAULT_SYSTEM_CODE, active_version
 from bizenv.organisations.models import Region
-from bizenv.organisations.permissions import Permission, has_permission
+from bizenv.organisations.permissions import Permission, can, has_permission
 
 NAV = {"nav_active": "evaluation"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,7 +84,7 @@ def run_list(request):
     runs = selectors.run_latest_per_period(user=request.user, system_version=version) if version else []
     period = request.GET.get("period") or (runs[0].period if runs else "")
     current = next((r for r in runs if r.period == period), None)
-    ranking = selectors.run_ranking(run=current) if current else None
+    ranking = selectors.run_ranking(run=current, user=request.user) if current else None
     chart = None
     if ranking:
         chart = horizontal_bar([(row.region.name, round(row.total.score, 2)) for row in ranking.rows
@@ -101,11 +101,15 @@ def run_list(request):
 def run_detail(request, pk: int):
     run = _get(selectors.run_get, user=request.user, pk=pk)
     code = request.GET.get("node", TOTAL)
-    ranking = _get(selectors.run_ranking, run=run, code=code)
-    level1 = [(i["code"], i["name"]) for i in run.inputs["system"]["indicators"] if i["parent"] is None]
-    children = {i["parent"] for i in run.inputs["system"]["indicators"]}
+    ranking = _get(selectors.run_ranking, run=run, code=code, user=request.user)
+    canonical = selectors.run_frame(run=run)[0]
+    level1 = [(i["code"], i["name"]) for i in canonical if i["parent"] is None]
+    children = {i["parent"] for i in canonical}
+    # The trace shows the values behind a score: only for the regions the user's grants cover.
+    traceable = {row.region.pk for row in ranking.rows if can(request.user, Permission.VIEW_DASHBOARD, row.region)}
     return render(request, "evaluation/run.html", {
         **NAV, "page_title": f"{Period.parse(run.period).label}评价结果", "run": run, "ranking": ranking,
+        "traceable": traceable,
         "level1": level1, "drillable": children, "is_office": has_permission(request.user, Permission.REVIEW_DATA),
         "releases": run.releases.all() if has_permission(request.user, Permission.REVIEW_DATA)
         else run.releases.filter(status=ReleaseStatus.PUBLISHED),

@@ -1,4 +1,4 @@
-"""`bizenv indicators …` sub-commands (list, import, export, validate)."""
+"""`bizenv indicators …` sub-commands (list, import, publish, export, validate)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,39 @@ def cmd_import(args, *, setup) -> int:
         _print_problems(exc.message, list(exc.details))
         return 1
     print(outcome.message)
+    for report in outcome.publish_reports:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_publish(args, *, setup) -> int:
+    setup()
+    from bizenv.cli import _migrate
+
+    _migrate()
+    from bizenv.core.errors import ApplicationError
+    from bizenv.indicators import selectors, services
+
+    version = selectors.version_find(system_code=args.code, version=args.version)
+    if version is None:
+        print(f"指标体系 {args.code} 没有版本 {args.version}。可用 `bizenv indicators list` 查看。", file=sys.stderr)
+        return 1
+    if version.is_published:
+        print(f"{version.system.code} 版本 {version.version} 已发布，不能重复发布。", file=sys.stderr)
+        return 1
+    if args.preview:
+        print(f"发布 {version.system.code} 版本 {version.version} 的预览（未发布）：")
+        for _step, report in selectors.version_publish_previews(version=version):
+            print("\n".join(report.lines()))
+        return 0
+    try:
+        version = services.system_version_publish(actor=None, version=version)
+    except ApplicationError as exc:
+        _print_problems(exc.message, list(exc.details))
+        return 1
+    print(f"已发布 {version.system.code} 版本 {version.version}。")
+    for report in version.publish_reports:
+        print("\n".join(report.lines()))
     return 0
 
 
@@ -112,6 +145,12 @@ def register(subparsers, *, setup) -> None:
     s.add_argument("file", help=".yaml / .yml / .xlsx 文件")
     s.add_argument("--publish", action="store_true", help="导入后立即发布")
     s.set_defaults(func=bind(cmd_import))
+
+    s = sub.add_parser("publish", help="发布一个草稿版本（先用 --preview 查看指标值如何沿用）")
+    s.add_argument("code", help="体系编码，如 BIZENV-CN")
+    s.add_argument("version", help="草稿的版本号")
+    s.add_argument("--preview", action="store_true", help="只显示发布后哪些指标值沿用、哪些需重新采集，不发布")
+    s.set_defaults(func=bind(cmd_publish))
 
     s = sub.add_parser("export", help="导出一个版本为 YAML 或 Excel（按 --out 的扩展名）")
     s.add_argument("code", help="体系编码，如 BIZENV-CN")

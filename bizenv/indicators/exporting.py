@@ -86,6 +86,8 @@ def export_yaml(spec: SystemSpec) -> str:
     data: dict[str, Any] = {"code": spec.code, "name": spec.name, "version": spec.version}
     if spec.description:
         data["description"] = spec.description
+    if spec.carry_over:
+        data["carry_over"] = dict(spec.carry_over)
     data["indicators"] = [_yaml_node(node, None) for node in spec.indicators]
     header = (
         f"# 指标体系 {spec.code} 版本 {spec.version}（由 bizenv 导出，可直接再导入）\n"

@@ -59,6 +59,10 @@ class SystemVersion(models.Model):
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    carry_over = models.JSONField("沿用数据的编码对应", default=dict, blank=True,
+                                  help_text="新编码 → 上一版本中的旧编码：发布时旧编码的指标值沿用到新编码")
+    carried_from = models.ForeignKey("self", verbose_name="指标值沿用自", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to")
 
     class Meta:
         verbose_name = "指标体系版本"
@@ -97,6 +101,8 @@ class Indicator(models.Model):
     worst = models.FloatField("最差值", null=True, blank=True)
     transform_power = models.FloatField("幂变换指数", null=True, blank=True)
     external_ref = models.CharField("外部数据字段", max_length=200, blank=True)
+    needs_new_data = models.BooleanField("需重新采集", default=False,
+                                         help_text="发布时未能沿用上一版本的指标值（新增或口径已变）")
     lead_departments = models.ManyToManyField("organisations.Department", verbose_name="牵头单位", blank=True,
                                               related_name="led_indicators")
     responsible_departments = models.ManyToManyField("organisations.Department", verbose_name="责任单位",

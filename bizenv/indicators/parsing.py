@@ -38,7 +38,7 @@ EXCEL_EXTENSIONS = (".xlsx",)
 SYSTEM_SHEET = "体系"
 INDICATOR_SHEET = "指标"
 
-SYSTEM_FIELDS = ("code", "name", "version", "description", "indicators")
+SYSTEM_FIELDS = ("code", "name", "version", "description", "carry_over", "indicators")
 INDICATOR_FIELDS = (
     "code",
     "name",
@@ -465,6 +465,23 @@ def _yaml_indicators(
     return nodes
 
 
+def _carry_over(raw: Any, where: Location, problems: list[Problem]) -> dict[str, str]:
+    """`carry_over: {新编码: 旧编码}`: which code of the replaced version a renamed indicator takes values from."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem("carry_over 应是“新编码: 旧编码”的映射", "carry_over", where))
+        return {}
+    out: dict[str, str] = {}
+    for new, old in raw.items():
+        new, old = str(new).strip(), str(old if old is not None else "").strip()
+        if not CODE_PATTERN.match(new) or not CODE_PATTERN.match(old):
+            problems.append(Problem(f"carry_over 中“{new}: {old}”不是两个有效的指标编码", "carry_over", where))
+            continue
+        out[new] = old
+    return out
+
+
 def parse_yaml(content: bytes | str) -> ParseResult:
     """Parse the YAML format (see docs/formats.md); line numbers are 1-based."""
     if isinstance(content, bytes):
@@ -504,6 +521,7 @@ def parse_yaml(content: bytes | str) -> ParseResult:
         description=values.text("description", data.get("description"), max_length=5000),
     )
     spec.locations = _yaml_locations(data, SYSTEM_FIELDS)
+    spec.carry_over = _carry_over(data.get("carry_over"), spec.where("carry_over"), problems)
     if "indicators" not in data:
         problems.append(Problem("缺少指标列表 indicators", "indicators", Location(line=data.line)))
     spec.indicators = _yaml_indicators(

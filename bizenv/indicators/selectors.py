@@ -70,6 +70,13 @@ def version_find(*, system_code: str, version: str | None = None) -> SystemVersi
     return published or versions.order_by("-created_at", "-id").first()
 
 
+def version_publish_previews(*, version: SystemVersion) -> list[tuple[Any, Any]]:
+    """What publishing `version` would do beyond it, as (step, report) per registered publishing step."""
+    from bizenv.indicators.publishing import publish_steps
+
+    return [(step, step.preview(version)) for step in publish_steps()]
+
+
 def level1_count(*, version: SystemVersion) -> int:
     return version.indicators.filter(level=1).count()
 
@@ -152,6 +159,7 @@ def version_spec(*, version: SystemVersion, indicators: list[Indicator] | None =
         version=version.version,
         description=version.description,
         indicators=roots,
+        carry_over=dict(version.carry_over or {}),
     )
 
 

@@ -14,6 +14,7 @@ from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.indicators import selectors
 from bizenv.indicators.models import Indicator, IndicatorSystem, SystemVersion, VersionStatus, WeightVariant
 from bizenv.indicators.parsing import CODE_PATTERN
+from bizenv.indicators.publishing import publish_steps
 from bizenv.indicators.specs import (
     LEAF_ONLY_FIELDS,
     MAX_DEPTH,
@@ -57,6 +58,7 @@ class ImportOutcome:
     version: SystemVersion
     created: bool
     published: bool
+    publish_reports: tuple = ()
 
     @property
     def message(self) -> str:
@@ -173,7 +175,8 @@ def indicator_system_import(*, actor, content: bytes, filename: str, publish: bo
                 )
             if publish and existing.status == VersionStatus.DRAFT:
                 existing = system_version_publish(actor=actor, version=existing)
-                return ImportOutcome(existing, created=False, published=True)
+                return ImportOutcome(existing, created=False, published=True,
+                                     publish_reports=tuple(existing.publish_reports))
             return ImportOutcome(existing, created=False, published=False)
     else:
         system = IndicatorSystem.objects.create(code=spec.code, name=spec.name, description=spec.description)
@@ -188,6 +191,8 @@ def indicator_system_import(*, actor, content: bytes, filename: str, publish: bo
         version=spec.version,
         name=spec.name,
         description=spec.description,
+        carry_over=dict(spec.carry_over),
+        based_on=selectors.active_version(system_code=system.code),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     count = _write_tree(version, spec)
@@ -197,9 +202,11 @@ def indicator_system_import(*, actor, content: bytes, filename: str, publish: bo
         obj=version,
         new={**_version_snapshot(version), "file": filename, "indicators": count},
     )
+    reports: tuple = ()
     if publish:
         version = system_version_publish(actor=actor, version=version)
-    return ImportOutcome(version, created=True, published=publish)
+        reports = tuple(version.publish_reports)
+    return ImportOutcome(version, created=True, published=publish, publish_reports=reports)
 
 
 @transaction.atomic
@@ -253,7 +260,10 @@ def system_version_copy(
 
 @transaction.atomic
 def system_version_publish(*, actor, version: SystemVersion) -> SystemVersion:
-    """Publish a draft after validating the whole tree; from then on it never changes."""
+    """Publish a draft after validating the whole tree; from then on it never changes.
+
+    The registered publishing steps then run in the same transaction (observations carry over from the
+    version it replaces); their reports are left on the returned version as `publish_reports`."""
     _require(actor, Permission.PUBLISH_INDICATORS)
     version = SystemVersion.objects.select_for_update().select_related("system").get(pk=version.pk)
     version_transition_check(version, VersionStatus.PUBLISHED)
@@ -271,6 +281,29 @@ def system_version_publish(*, actor, version: SystemVersion) -> SystemVersion:
         old={"status": VersionStatus.DRAFT.value},
         new={"status": VersionStatus.PUBLISHED.value, "published_at": version.published_at},
     )
+    version.publish_reports = [step.apply(actor=actor, target=version) for step in publish_steps()]
+    return version
+
+
+@transaction.atomic
+def system_version_carry_over_set(*, actor, version: SystemVersion, mapping: dict[str, str]) -> SystemVersion:
+    """Set which code of the replaced version each renamed indicator of a draft takes its values from."""
+    _require(actor, Permission.PUBLISH_INDICATORS)
+    version = _locked_version(version)
+    codes = set(version.indicators.values_list("code", flat=True))
+    unknown = sorted(code for code in mapping if code not in codes)
+    if unknown:
+        raise ApplicationError(f"编码对应中的新编码不在本版本中：{'、'.join(unknown)}")
+    bad = sorted(f"{new} ← {old}" for new, old in mapping.items() if not CODE_PATTERN.match(old or ""))
+    if bad:
+        raise ApplicationError(f"编码对应中的旧编码无效：{'、'.join(bad)}")
+    old, new = dict(version.carry_over or {}), dict(sorted(mapping.items()))
+    if old == new:
+        return version
+    version.carry_over = new
+    version.save(update_fields=["carry_over"])
+    audit_record(actor=actor, action="system_version.carry_over", obj=version, old={"carry_over": old},
+                 new={"carry_over": new})
     return version
 
 

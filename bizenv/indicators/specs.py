@@ -29,6 +29,7 @@ FIELD_LABELS = {
     "version": "版本",
     "description": "说明",
     "indicators": "指标列表",
+    "carry_over": "沿用编码对应",
     "weight": "权重",
     "optional": "可选",
     "unit": "单位",
@@ -144,6 +145,8 @@ class SystemSpec:
     version: str = DEFAULT_VERSION
     description: str = ""
     indicators: list[IndicatorSpec] = dc_field(default_factory=list)
+    # New code → the code in the version this one replaces whose values it takes over when published.
+    carry_over: dict[str, str] = dc_field(default_factory=dict)
     locations: dict[str, Location] = dc_field(default_factory=dict, compare=False, repr=False)
 
     def where(self, field_name: str = "") -> Location:
@@ -214,7 +217,7 @@ def indicator_canonical(node: IndicatorSpec, parent_code: str | None, level: int
 
 def system_canonical(spec: SystemSpec) -> dict:
     """A comparable dictionary of a resolved system: equal dictionaries mean identical content."""
-    return {
+    canonical = {
         "code": spec.code,
         "name": spec.name,
         "version": spec.version,
@@ -224,3 +227,6 @@ def system_canonical(spec: SystemSpec) -> dict:
             for node, parent, level in walk(spec.indicators)
         ],
     }
+    if spec.carry_over:  # only when set, so that fingerprints of earlier evaluations stay as they were
+        canonical["carry_over"] = dict(sorted(spec.carry_over.items()))
+    return canonical

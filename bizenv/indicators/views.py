@@ -229,12 +229,43 @@ def _subtree(version: SystemVersion, code: str):
     raise Http404("没有这个指标")
 
 
+def _mapping_text(mapping: dict[str, str]) -> str:
+    return "\n".join(f"{new} = {old}" for new, old in sorted(mapping.items()))
+
+
+def _mapping_parse(text: str) -> tuple[dict[str, str], list[str]]:
+    mapping, errors = {}, []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        new, sep, old = line.partition("=")
+        if not sep or not new.strip() or not old.strip():
+            errors.append(f"编码对应第 {number} 行“{line}”应写成“新编码 = 旧编码”。")
+            continue
+        mapping[new.strip()] = old.strip()
+    return mapping, errors
+
+
 @permission_required(Permission.PUBLISH_INDICATORS)
 @require_http_methods(["GET", "POST"])
 def version_publish(request, pk: int):
     version = _version_or_404(pk)
     errors: list[str] = []
-    if request.method == "POST" and not version.is_published:
+    mapping_text = _mapping_text(version.carry_over or {})
+    if request.method == "POST" and not version.is_published and request.POST.get("action") == "mapping":
+        mapping_text = request.POST.get("carry_over", "")
+        mapping, errors = _mapping_parse(mapping_text)
+        if not errors:
+            try:
+                version = services.system_version_carry_over_set(actor=request.user, version=version,
+                                                                 mapping=mapping)
+            except ApplicationError as exc:
+                errors = _error_lines(exc)
+            else:
+                messages.success(request, "编码对应已保存，下方预览已按新的对应重新计算。")
+                return redirect("indicators:version_publish", pk=version.pk)
+    elif request.method == "POST" and not version.is_published:
         try:
             services.system_version_publish(actor=request.user, version=version)
         except ApplicationError as exc:
@@ -243,10 +274,14 @@ def version_publish(request, pk: int):
             messages.success(request, f"{version.system.code} 版本 {version.version} 已发布。")
             return redirect("indicators:version_detail", pk=version.pk)
     problems = [] if version.is_published else selectors.version_problems(version=version)
+    previews = [] if version.is_published else [
+        {"template": step.template, "report": report}
+        for step, report in selectors.version_publish_previews(version=version)]
     return render(
         request,
         "indicators/version_publish.html",
-        {**NAV, "page_title": f"发布 {version}", "version": version, "problems": problems, "errors": errors},
+        {**NAV, "page_title": f"发布 {version}", "version": version, "problems": problems, "errors": errors,
+         "previews": previews, "mapping_text": mapping_text},
         status=400 if errors else 200,
     )
 

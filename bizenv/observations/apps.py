@@ -5,3 +5,14 @@ class ObservationsConfig(AppConfig):
     name = "bizenv.observations"
     label = "observations"
     verbose_name = "指标值与数据填报"
+
+    def ready(self) -> None:
+        from bizenv.indicators.publishing import PublishStep, publish_step_register
+        from bizenv.observations import carry
+
+        publish_step_register(PublishStep(
+            name="observations.carry",
+            preview=lambda version: carry.carry_plan(target=version),
+            apply=carry.observations_carry,
+            template="observations/_carry_plan.html",
+        ))

@@ -107,6 +107,9 @@ class Observation(models.Model):
     metric_run = models.ForeignKey("datasets.MetricRun", verbose_name="口径计算", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="observations")
     record_count = models.PositiveIntegerField("原始记录数", null=True, blank=True)
+    carried_from = models.ForeignKey("self", verbose_name="沿用自", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="carried_to",
+                                     help_text="发布新版本时从上一版本复制而来的原指标值")
     note = models.TextField("说明", blank=True)
     review_comment = models.TextField("审核意见", blank=True)
     outlier_score = models.FloatField("异常分数", null=True, blank=True)

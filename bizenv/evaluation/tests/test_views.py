@@ -122,3 +122,31 @@ def test_superseded_release_is_marked_and_links_to_the_new_one(run, release, off
     api = {r["id"]: r for r in client.get("/api/v1/evaluation/releases").json()}
     assert [i for i, r in api.items() if r["status"] == "published"] == [newer.pk]
     assert api[release.pk]["status_label"] == "已被替代" and api[release.pk]["superseded_by"] == newer.pk
+
+
+def test_a_county_sees_other_regions_composite_and_first_level_only(run, counties, county_user, office,
+                                                                     client_for):
+    """docs/decisions/0005: others' composite and first-level scores and ranks are public; the rest is not."""
+    client = client_for(county_user)
+    rows = client.get(f"/api/v1/evaluation/runs/{run.pk}").json()["results"]
+    others = [r for r in rows if r["region"] != "990101"]
+    assert others and {r["level"] for r in others} == {0, 1}
+    assert {r["level"] for r in rows if r["region"] == "990101"} == {0, 1, 2}
+    everything = client_for(office).get(f"/api/v1/evaluation/runs/{run.pk}").json()["results"]
+    assert len(everything) > len(rows) and {r["level"] for r in everything if r["region"] == "990102"} == {0, 1, 2}
+    # Same numbers where shown: withholding removes rows, it never changes a score or a rank.
+    full = {(r["region"], r["indicator"]): (r["score"], r["rank"]) for r in everything}
+    assert all(full[(r["region"], r["indicator"])] == (r["score"], r["rank"]) for r in rows)
+
+    page = client.get(f"/evaluation/runs/{run.pk}/?node=starting").content.decode()
+    own = page.split("东湖县", 1)[1].split("</tr>", 1)[0]
+    other = page.split("北岭县", 1)[1].split("</tr>", 1)[0]
+    assert "不公开" in other and "不公开" not in own
+    assert f"/evaluation/runs/{run.pk}/trace/990101/starting/" in page
+    assert f"/evaluation/runs/{run.pk}/trace/990102/starting/" not in page
+    assert "其二级及以下指标得分不在您的授权范围内" in page
+    # A second-level node lists only the county's own row.
+    leaf = client.get(f"/evaluation/runs/{run.pk}/?node=starting.time").content.decode()
+    assert "东湖县" in leaf and "北岭县" not in leaf
+    office_page = client_for(office).get(f"/evaluation/runs/{run.pk}/?node=starting").content.decode()
+    assert "不公开" not in office_page and "授权范围" not in office_page
