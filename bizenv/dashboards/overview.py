@@ -16,11 +16,13 @@ from bizenv.dashboards.warnings import TOTAL, RegionWarning, region_warnings, sc
 from bizenv.datasets.bottlenecks import StepSummary, summarise_steps
 from bizenv.datasets.selectors import step_statistics
 from bizenv.evaluation.models import EvaluationResult, EvaluationRun, RedBlackList, ReleaseStatus
+from bizenv.evaluation.release_rules import black_caption
 from bizenv.evaluation.selectors import RankingRow, release_list, run_latest_per_period, run_ranking
 from bizenv.indicators.models import Indicator, SystemVersion
 from bizenv.indicators.selectors import active_version, topic_list
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.selectors import region_list, region_map_layer
+from bizenv.reports.selectors import COMPLETENESS_WARNING
 
 HISTORY = 24
 
@@ -36,6 +38,7 @@ class Overview:
     menu: list[MenuYear] = field(default_factory=list)
     period: str | None = None
     period_label: str = ""
+    asked_label: str = ""  # the period asked for when it was never evaluated (the latest evaluated is shown)
     previous: str | None = None
     run: EvaluationRun | None = None
     ranking: list[RankingRow] = field(default_factory=list)  # visible ranked regions, best first
@@ -60,6 +63,21 @@ class Overview:
     @property
     def selected_year(self) -> MenuYear | None:
         return next((y for y in self.menu if self.period and str(y.year) == self.period[:4]), None)
+
+    @property
+    def completeness(self) -> float | None:
+        """The data completeness of the composite shown: the county's own, or the mean of the regions."""
+        if self.own is not None:
+            return self.own_row.total.completeness if self.own_row and self.own_row.total else None
+        return self.figures.completeness if self.figures else None
+
+    @property
+    def black_caption(self) -> str:
+        return black_caption(self.release.rules, self.list_counts.get("black", 0)) if self.release else ""
+
+    @property
+    def partial(self) -> bool:
+        return self.completeness is not None and self.completeness < COMPLETENESS_WARNING
 
     @property
     def own_change(self) -> float | None:
@@ -115,6 +133,9 @@ def dashboard_overview(*, user, period: str = "", year: str = "", month: str = "
     runs = {run.period: run for run in run_latest_per_period(user=user, system_version=version)}
     ov.menu = summaries.period_menu(list(runs))
     ov.period = summaries.period_choice(list(runs), period=period, year=year, month=month)
+    asked = summaries.period_asked(period=period, year=year, month=month)
+    if asked and asked != ov.period:
+        ov.asked_label = Period.parse(asked).label
     if ov.period is None:
         return ov
     ov.period_label = Period.parse(ov.period).label

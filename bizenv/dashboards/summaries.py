@@ -41,23 +41,25 @@ def period_menu(available: Sequence[str]) -> list[MenuYear]:
             for y in sorted(by_year, reverse=True)]
 
 
+def period_asked(*, period: str = "", year: str = "", month: str = "") -> str:
+    """The period a request asks for (?period= or ?year=&month=), normalised; "" when none or unreadable."""
+    try:
+        if period:
+            return str(Period.parse(period))
+        if year and month:
+            return str(Period.parse(f"{int(year):04d}-{int(month):02d}"))
+    except (ValueError, ApplicationError):
+        pass
+    return ""
+
+
 def period_choice(available: Sequence[str], *, period: str = "", year: str = "", month: str = "") -> str | None:
     """The period to show: the one asked for if it was evaluated, else the latest of the asked year, else the
     latest evaluated period (None when nothing was evaluated). `year`/`month` come from the two selectors."""
     if not available:
         return None
     ordered = sorted(available, key=Period.parse)
-    wanted = ""
-    if period:
-        try:
-            wanted = str(Period.parse(period))
-        except ApplicationError:
-            wanted = ""
-    elif year and month:
-        try:
-            wanted = str(Period.parse(f"{int(year):04d}-{int(month):02d}"))
-        except (ValueError, ApplicationError):
-            wanted = ""
+    wanted = period_asked(period=period, year=year, month=month)
     if wanted in ordered:
         return wanted
     asked_year = year or (wanted[:4] if wanted else "")

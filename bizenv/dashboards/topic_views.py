@@ -111,6 +111,9 @@ def topic(request, code: str):
         ) if volumes else None,
         "volumes": volumes,
         "processes": processes,
+        # The processes measured for this topic, whether or not the period has their data: an empty period
+        # is said to be empty, not a topic without monitoring.
+        "monitored": "、".join(d.name for d in selectors.topic_processes(scope=scope)),
     })
     return _render(request, context, "dashboards/_topic_overview.html")
 

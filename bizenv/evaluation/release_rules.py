@@ -83,6 +83,15 @@ def rules_describe(rules: Mapping[str, Any]) -> str:
     return f"{scope}：排名前 {rules['red']} 名上红榜，后 {rules['black']} 名上黑榜（并列同名次一并列入）"
 
 
+def black_caption(rules: Mapping[str, Any], count: int) -> str:
+    """What put the regions of a release's composite 黑榜 there, in a few words (captions of counts)."""
+    if rules.get("mode") == "threshold":
+        return f"综合得分低于 {rules['black_below']:g} 分"
+    if rules.get("mode") == "improved":
+        return f"综合得分较上期下降最多的 {count} 个"
+    return f"综合得分后 {count} 名"
+
+
 def _entry(kind: str, scope: Mapping[str, str], row: Mapping[str, Any], position: int,
            previous: float | None) -> dict[str, Any]:
     score = row["scores"][scope["code"]]

@@ -89,3 +89,18 @@ def test_category_bars_keep_their_order_and_say_when_a_value_is_missing():
     assert missing["name"] == "知识产权创造、保护和运用"  # whole in the tooltip
     horizontal = charts.category_bars([("甲", 1.0), ("乙", 2.0)], value_label="x")
     assert horizontal["yAxis"]["data"] == ["乙", "甲"]  # the first at the top
+
+
+def test_cockpit_black_list_caption_follows_the_release_rule(db):
+    from bizenv.evaluation import services
+    from bizenv.evaluation.models import EvaluationRun
+
+    world = evaluated_world()
+    assert "综合得分后 1 名" in world.client("leader").get("/cockpit/").content.decode()
+    run = EvaluationRun.objects.filter(period="2026-10").latest("id")
+    draft = services.red_black_list_create(actor=None, run=run, rules={
+        "mode": "threshold", "red_min": 95, "black_below": 62.5, "scopes": "total"})
+    services.red_black_list_publish(actor=None, release=services.red_black_list_review(actor=None, release=draft))
+
+    html = world.client("leader").get("/cockpit/").content.decode()
+    assert "综合得分低于 62.5 分" in html and "综合得分后" not in html

@@ -101,7 +101,11 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     september = client.get("/?period=2026-09").content.decode()
     assert "营商环境总览 · 2026年9月" in september and '<option value="09" selected>9月</option>' in september
     assert "营商环境总览 · 2026年9月" in client.get("/?year=2026&month=9").content.decode()
-    assert "营商环境总览 · 2026年10月" in client.get("/?year=2026&month=12").content.decode()  # not evaluated
+    december = client.get("/?year=2026&month=12").content.decode()  # not evaluated: said so, not silently
+    assert "营商环境总览 · 2026年10月" in december
+    assert "2026年12月尚未评价，下面显示最近已评价的2026年10月。" in december
+    assert "尚未评价" not in html
+    assert "数据完整度 100%" in html and "数据不完整" not in html
     # In September nobody fell, but the published black list still marks 西山县.
     warnings = re.search(r'id="warning-list">(.*?)</ul>', september, re.S).group(1)
     assert "西山县" in warnings and "北山县" not in warnings
@@ -187,3 +191,17 @@ def test_topic_list_links_each_topic_and_its_indicator_page(db):
     html = world.client("leader").get("/topics/").content.decode()
 
     assert 'href="/topics/starting_business/"' in html and 'href="/indicator/starting_business/"' in html
+
+
+def test_a_composite_on_partial_data_says_so_on_the_home_page_and_the_cockpit(evaluated):
+    from bizenv.evaluation.models import EvaluationResult, EvaluationRun
+
+    run = EvaluationRun.objects.filter(period="2026-10").latest("id")
+    EvaluationResult.objects.filter(run=run, indicator_code="TOTAL").update(completeness=0.5)
+
+    html = evaluated.client("office").get("/").content.decode()
+    assert "2026年10月综合得分数据不完整：各县区平均只有 50% 权重的指标有数据" in html
+    county = evaluated.client("county").get("/").content.decode()
+    assert "东城区只有 50% 权重的指标有数据" in county
+    cockpit = evaluated.client("office").get("/cockpit/").content.decode()
+    assert "低于 80%，得分仅供参考" in cockpit
