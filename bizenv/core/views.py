@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from bizenv.core.audit import audit_verify
 from bizenv.core.decorators import permission_required
-from bizenv.core.forms import ACTION_LABELS, AuditFilterForm
+from bizenv.core.forms import AuditFilterForm, action_label
 from bizenv.core.jobs import job_result_url
 from bizenv.core.navigation import SECTION_BY_SLUG
 from bizenv.core.selectors import audit_actions, audit_log_list, job_get, job_waiting_for_worker
@@ -62,6 +62,32 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def _audited_model(object_type: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(object_type) if object_type and "." in object_type else None
+    except LookupError:
+        return None
+
+
+def _labelled(model, values) -> list[tuple[str, object]]:
+    """(Chinese field name, value) pairs of an audit entry's old or new values: a key that is a field of the
+    audited model reads as the field's verbose name, any other key as it is."""
+    if not isinstance(values, dict):
+        return []
+    out = []
+    for key, value in values.items():
+        label = key
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(key).verbose_name)
+            except Exception:  # noqa: BLE001 — a key that is not a field (a count, a file name) stays as written
+                label = key
+        out.append((label, value))
+    return out
+
+
 def _audit_page(request, *, report=None, status=200):
     form = AuditFilterForm(request.GET or None, actions=audit_actions())
     filters = form.cleaned_data if form.is_valid() else {}
@@ -71,7 +97,11 @@ def _audit_page(request, *, report=None, status=200):
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for entry in page:
-        entry.action_label = ACTION_LABELS.get(entry.action, "")
+        entry.action_label = action_label(entry.action)
+        model = _audited_model(entry.object_type)
+        entry.object_label = str(model._meta.verbose_name) if model else entry.object_type
+        entry.old_shown = _labelled(model, entry.old_values)
+        entry.new_shown = _labelled(model, entry.new_values)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

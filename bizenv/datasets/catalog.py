@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class FieldType(StrEnum):
@@ -59,6 +60,29 @@ class Dataset:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+
+# How a coded value of a choice field reads in Chinese on pages (files and the API keep the codes).
+CHOICE_LABELS = {
+    "online": "网上", "counter": "窗口",
+    "establishment": "设立", "change": "变更", "deregistration": "简易注销",
+    "low_voltage_non_residential": "低压非居民", "low_voltage_residential": "低压居民", "high_voltage": "高压",
+    "industrial": "工业", "commercial": "商业",
+    "small_social_investment": "社会投资小型低风险", "general_social_investment": "一般社会投资",
+    "government_investment": "政府投资",
+    "enterprise": "企业", "residential": "住宅",
+    "construction": "工程", "goods": "货物", "services": "服务",
+}
+
+
+def choice_label(value: Any) -> Any:
+    """The Chinese reading of a coded value (a dataset code reads as its name); other values unchanged."""
+    if isinstance(value, str):
+        if value in CHOICE_LABELS:
+            return CHOICE_LABELS[value]
+        if value in DATASETS:
+            return DATASETS[value].name
+    return value
 
 
 CHANNELS = ("online", "counter")

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from bizenv.core.errors import ApplicationError
-from bizenv.datasets.catalog import DATASETS, Dataset, FieldType
+from bizenv.datasets.catalog import DATASETS, Dataset, FieldType, choice_label
 
 
 class FilterOp(StrEnum):
@@ -94,11 +94,15 @@ class Filter:
             out["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
         return out
 
-    def describe(self) -> str:
+    def describe(self, dataset: Dataset | None = None) -> str:
+        """In Chinese: the field's label and the values' readings when the dataset is known."""
+        name = self.field
+        if dataset is not None and self.field in dataset.field_names:
+            name = dataset.field(self.field).label
         if self.op in (FilterOp.IS_NULL, FilterOp.NOT_NULL):
-            return f"{self.field} {OP_LABELS[self.op]}"
-        value = "、".join(map(str, self.value)) if isinstance(self.value, tuple) else self.value
-        return f"{self.field} {OP_LABELS[self.op]} {value}"
+            return f"{name} {OP_LABELS[self.op]}"
+        values = self.value if isinstance(self.value, tuple) else (self.value,)
+        return f"{name} {OP_LABELS[self.op]} {'、'.join(str(choice_label(v)) for v in values)}"
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,10 @@ class MetricSpec:
 
     def describe(self) -> str:
         """One Chinese sentence: what is computed from which records."""
-        where = "；".join(f.describe() for f in self.filters) or "全部记录"
+        dataset = DATASETS.get(self.dataset)
+        where = "；".join(f.describe(dataset) for f in self.filters) or "全部记录"
         scale = f"（× {self.scale:g}）" if self.scale != 1 else ""
-        return (f"数据集 {self.dataset}（{where}），逐条计算“{MEASURE_LABELS[self.measure.kind]}”，"
+        return (f"数据集“{dataset.name if dataset else self.dataset}”（{where}），逐条计算“{MEASURE_LABELS[self.measure.kind]}”，"
                 f"按区域和时期取{AGGREGATION_LABELS[self.aggregation]}{scale}，单位：{self.unit or '—'}")
 
 

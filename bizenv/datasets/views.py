@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets import selectors, services
-from bizenv.datasets.catalog import DATASETS, TYPE_LABELS
+from bizenv.datasets.catalog import DATASETS, TYPE_LABELS, choice_label
 from bizenv.datasets.forms import RecordUploadForm, SourceForm
 from bizenv.datasets.models import BatchStatus, SourceKind, SourceSystem
 from bizenv.organisations.models import Region
@@ -260,6 +260,12 @@ def batch_quarantine_download(request, pk: int, fmt: str):
     return response
 
 
+def _cell(column: str, value, region_names: dict[str, str]):
+    if column == "region_code" and value in region_names:
+        return f"{region_names[value]}（{value}）"
+    return choice_label(value)
+
+
 @permission_required(Permission.VIEW_RECORDS)
 def records(request, dataset: str):
     ds = _dataset_or_404(dataset)
@@ -280,6 +286,7 @@ def records(request, dataset: str):
     names = dict(regions.values_list("code", "name"))
     context = {**NAV, "page_title": f"原始记录 · {ds.name}", "ds": ds, "page": page, "regions": regions,
                "region_names": names, "region_code": region_code, "month": month, "search": search,
-               "rows": [[r.get(c) for c in page.columns] for r in page.rows],
+               # Coded values (channel, kind …) read in Chinese; the region code with its name.
+               "rows": [[_cell(c, r.get(c), names) for c in page.columns] for r in page.rows],
                "labels": [ds.field(c).label for c in page.columns]}
     return render(request, "datasets/records.html", context)

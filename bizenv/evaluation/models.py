@@ -38,6 +38,20 @@ class EvaluationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.system_version} {self.period} 评价（#{self.pk}）"
 
+    @property
+    def missing_label(self) -> str:
+        """The run's missing-data policy in Chinese (its parameter is a code: reweight, zero, propagate)."""
+        from bizenv.evaluation.scoring import MISSING_POLICIES
+
+        code = self.params.get("missing") or "reweight"
+        return MISSING_POLICIES.get(code, code).removesuffix("（默认）")
+
+    @property
+    def bands_label(self) -> str:
+        """The bands as 「优秀 ≥ 90、良好 ≥ 80 …」 from the stored text 「优秀:90,良好:80,…」."""
+        parts = [part.partition(":") for part in str(self.params.get("bands") or "").split(",") if part]
+        return "、".join(f"{label} ≥ {minimum}" if minimum else f"其余为{label}" for label, _sep, minimum in parts) or "—"
+
 
 class EvaluationResult(models.Model):
     """The score, rank, completeness and band of one indicator node (or TOTAL) for one region in a run."""

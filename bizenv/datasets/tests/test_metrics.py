@@ -139,4 +139,6 @@ def test_timestamp_filters_are_normalised():
 
 
 def test_describe_is_chinese():
-    assert "平均值" in metric_spec_parse(base()).describe()
+    text = metric_spec_parse(base()).describe()
+    assert "平均值" in text and "数据集“企业开办办件”（业务类型 等于 设立）" in text
+    assert "establishment" not in text and "business_registrations" not in text

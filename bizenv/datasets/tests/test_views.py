@@ -184,6 +184,10 @@ def test_records_browser_paginates(town):
     third = client.get("/data/records/business_registrations/?page=3").content.decode()
 
     assert "第 1 / 3 页" in first and "共 120 条" in first
+    # Coded values read in Chinese; the region shows its name.
+    table = first.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>设立</td>" in table and "establishment" not in table
+    assert re.search(r"<td>(网上|窗口)</td>", table) and ">online<" not in table and ">counter<" not in table
     assert len(re.findall(r"<td>R\d{3}</td>", third)) == 20
 
 
