@@ -96,3 +96,21 @@ def test_navigation_shows_what_the_role_may_open(world):
     auditor_page = world.client("auditor").get("/manage/").content.decode()
     assert "对比分析" not in auditor_page
     assert "系统管理" in auditor_page
+
+
+def test_every_page_has_its_own_title(world):
+    """The browser tab names the page (only the home page is 首页); a page without a title shows the platform's."""
+    import re
+
+    extra = {"/data/": "office", "/data/metrics/": "office", "/data/batches/": "office", "/data/schema/": "office",
+             "/evaluation/": "office", "/evaluation/releases/": "office", "/reporting/": "office"}
+    pages = {path: sorted(users)[0] for path, users in PAGES.items()} | extra
+    for path, username in sorted(pages.items()):
+        response = world.client(username).get(path)
+        if response.status_code != 200:
+            continue
+        title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
+        assert title.endswith("营商环境数字化治理平台"), (path, title)
+        if path != "/":
+            assert not title.startswith("首页"), (path, title)
+        assert not title.startswith("·"), (path, title)

@@ -68,7 +68,7 @@ def metric_definition_list(request):
     rows = [(d, versions.get(d.code, 1)) for d in definitions]
     runs = MetricRun.objects.select_related("created_by")[:30]
     return render(request, "datasets/metrics_list.html", {
-        "rows": rows, "runs": runs, "form": form, "status_labels": services.RUN_STATUS_LABELS,
+        "nav_active": "reporting", "page_title": "指标口径与无感监测计算", "rows": rows, "runs": runs, "form": form, "status_labels": services.RUN_STATUS_LABELS,
     }, status=400 if form.errors else 200)
 
 
@@ -100,7 +100,8 @@ def metric_definition_detail(request, code: str):
     versions = list(MetricDefinition.objects.filter(code=code).select_related("created_by")
                     .annotate(observation_count=Count("observations")).order_by("-version"))
     if not versions:
-        return render(request, "datasets/metrics_missing.html", {"code": code}, status=404)
+        return render(request, "datasets/metrics_missing.html",
+                      {"nav_active": "reporting", "page_title": "没有这个指标口径", "code": code}, status=404)
     shown = versions[0]
     if request.GET.get("version", "").isdigit():
         shown = next((v for v in versions if v.version == int(request.GET["version"])), shown)
@@ -115,7 +116,7 @@ def metric_definition_detail(request, code: str):
         edit_form = DefinitionEditForm(initial={
             "spec": yaml.safe_dump(current.spec, allow_unicode=True, sort_keys=False)})
     return render(request, "datasets/metrics_detail.html", {
-        "versions": versions, "shown": shown, "described": described, "spec_yaml": spec_yaml, "runs": runs,
+        "nav_active": "reporting", "page_title": f"指标口径 · {shown.name}", "versions": versions, "shown": shown, "described": described, "spec_yaml": spec_yaml, "runs": runs,
         "status_labels": services.RUN_STATUS_LABELS, "edit_form": edit_form, "edit_errors": edit_errors,
         "current": current, "editing": bool(edit_errors or request.method == "POST"),
     }, status=status)
@@ -149,7 +150,7 @@ def calendar_page(request):
     calendar = WorkCalendar.load()
     overrides = CalendarOverride.objects.filter(day__year=year).select_related("created_by")
     return render(request, "datasets/calendar_page.html", {
-        "year": year, "years": sorted(set(range(today.year - 2, today.year + 3)) | {year}),
+        "nav_active": "admin", "page_title": f"工作日历 · {year}年", "year": year, "years": sorted(set(range(today.year - 2, today.year + 3)) | {year}),
         "covered": calendar.covers(year), "in_library": year in LIBRARY_YEARS,
         "marked": CalendarYear.objects.filter(year=year).first(), "overrides": overrides,
         "override_form": override_form, "year_form": year_form,

@@ -11,3 +11,19 @@ register = template.Library()
 def variant_regions(conditions) -> str:
     """A weight variant's conditions as a Chinese phrase (不具备管道供气条件的地区), never a dict."""
     return describe_conditions(conditions or {})
+
+
+@register.simple_tag
+def delta(value, digits: int = 2, css: str = "delta"):
+    """A change as a coloured, signed number: <span class="delta-up">+1.23</span>, −0.50 in the down colour,
+    a neutral 0.00 for what rounds to zero, — when there is nothing to compare. `css` is the class prefix
+    (the cockpit uses ck)."""
+    from django.utils.html import format_html
+
+    from bizenv.reports.topic import signed_number
+
+    if value is None or value == "":
+        return "—"
+    text = signed_number(float(value), int(digits))
+    kind = "up" if text.startswith("+") else "down" if text.startswith("−") else "flat"
+    return format_html('<span class="{}-{}">{}</span>', css, kind, text)

@@ -102,3 +102,16 @@ def test_feature_centres_use_cp_or_the_middle_of_the_largest_ring():
     ]}
 
     assert feature_centres(geojson) == {"a": [1.5, 2.5], "b": [1.0, 2.0]}
+
+
+@pytest.mark.parametrize(("value", "args", "html"), [
+    (1.234, (), '<span class="delta-up">+1.23</span>'),
+    (-0.5, (), '<span class="delta-down">−0.50</span>'),
+    (-0.001, (), '<span class="delta-flat">0.00</span>'),  # rounds to zero: neutral, no sign, not red
+    (0.0004, (3, "ck"), '<span class="ck-flat">0.000</span>'),
+    (None, (), "—"),
+])
+def test_delta_tag_signs_and_colours_a_change(value, args, html):
+    from bizenv.dashboards.templatetags.page_format import delta
+
+    assert str(delta(value, *args)) == html
