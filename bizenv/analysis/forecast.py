@@ -110,6 +110,17 @@ def _mean(y: np.ndarray, steps: int, level: float) -> tuple[np.ndarray, np.ndarr
     return mean, mean - q, mean + q
 
 
+def _widening(mean: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An interval that grows with the horizon at least as a random walk's does (√h times the first step's).
+
+    A fitted model can put all of a series' movement into trend and season (smoothing parameters near zero);
+    it then draws as wide an interval six months ahead as one month ahead, which no reader should believe:
+    the further ahead, the less is known. Each side keeps its own width, so asymmetric intervals stay so."""
+    h = np.sqrt(np.arange(1, mean.size + 1))
+    below, above = np.maximum(mean - lower, 0.0), np.maximum(upper - mean, 0.0)
+    return mean - np.maximum(below, below[0] * h), mean + np.maximum(above, above[0] * h)
+
+
 def _clean(values: np.ndarray) -> tuple[float | None, ...]:
     return tuple(None if not np.isfinite(v) else float(v) for v in values)
 
@@ -151,5 +162,7 @@ def forecast_series(values: Sequence[float | None], periods: Sequence[str], *, h
     else:
         mean, lower, upper = _mean(series, steps, level)
         method = "mean"
+    if method != "constant":
+        lower, upper = _widening(mean, lower, upper)
     return Forecast(method, level, tuple(labels), _clean(mean[-horizon:]), _clean(lower[-horizon:]),
                     _clean(upper[-horizon:]), *history)

@@ -61,6 +61,9 @@ def region_map(*, map_name: str, values: Sequence[dict], value_label: str, unit:
                 "roam": False,
                 "z": 2,
                 "label": {"show": True, "fontSize": 11},
+                # Small districts of a city centre crowd their names: a label that would overlap another
+                # is hidden (its name still shows on hover).
+                "labelLayout": {"hideOverlap": True},
                 "emphasis": {"label": {"show": True}, "itemStyle": {"areaColor": "#f9a825"}},
                 "data": data,
             }

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bizenv.core import clock
 from bizenv.core.periods import Period
 
 ISSUER = "营商环境建设专班办公室"
@@ -90,7 +91,7 @@ class TopicReportData:
     steps: tuple[StepLine, ...] = ()
     strengths: tuple[str, ...] = ()
     weaknesses: tuple[str, ...] = ()
-    issued: date = field(default_factory=date.today)
+    issued: date = field(default_factory=clock.today)  # local date (BIZENV_TODAY in tests), not UTC
 
 
 def in_topic(code: str, topic: str) -> bool:

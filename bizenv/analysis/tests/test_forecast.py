@@ -51,6 +51,20 @@ def test_intervals_contain_the_mean_and_widen(values):
     assert widths[-1] >= widths[0] - 1e-9
 
 
+# The composite score of a demo county, 2024-12 … 2026-11: ETS puts its movement into trend and season and
+# used to draw the same 1.5-point interval for every month ahead.
+FLAT_FIT = [74.44, 73.91, 73.9, 75.33, 75.07, 74.33, 75.16, 74.77, 74.84, 75.07, 74.85, 74.7, 73.78, 75.11, 74.99,
+            74.56, 75.51, 75.67, 75.49, 75.42, 75.35, 75.9, 75.25, 75.19]
+
+
+@pytest.mark.parametrize("values", [FLAT_FIT, SEASONAL, SEASONAL[:12], [1.0, 5.0, 2.0, 8.0], [3.0, 4.0]])
+def test_the_interval_grows_at_least_as_the_square_root_of_the_horizon(values):
+    result = forecast_series(values, months("2024-12", len(values)), horizon=6, level=0.9)
+    widths = [h - lo for lo, h in zip(result.lower, result.upper, strict=True)]
+    assert all(b > a for a, b in zip(widths, widths[1:], strict=False)), widths
+    assert widths[-1] >= widths[0] * 6 ** 0.5 - 1e-9
+
+
 def test_a_wider_level_gives_a_wider_interval():
     narrow = forecast_series(SEASONAL[:12], months("2024-01", 12), horizon=3, level=0.8)
     wide = forecast_series(SEASONAL[:12], months("2024-01", 12), horizon=3, level=0.95)

@@ -159,6 +159,7 @@ def test_region_map_marks_warned_regions_with_a_border_and_a_marker():
     assert marker["type"] == "effectScatter" and marker["coordinateSystem"] == "geo"
     assert marker["data"] == [{"name": "⚠ 北山县：黑榜", "key": "b", "value": [113.0, 28.0]}]
     assert option["visualMap"]["seriesIndex"] == 0
+    assert option["series"][0]["labelLayout"] == {"hideOverlap": True}  # crowded city-centre names
 
 
 def test_region_map_without_warnings_is_unchanged():
