@@ -18,6 +18,26 @@ def test_office_logs_in_and_browses_the_indicator_tree(demo, browser_session):
     assert "营商环境总览" in s.page.content()
     assert s.wait_for_charts() == 2  # the region map and the weight ring
 
+    # A chart option without any value is drawn with an empty-state text, not as bare axes.
+    s.page.evaluate("""() => {
+        const source = document.createElement('script');
+        source.type = 'application/json'; source.id = 'chart-test-empty';
+        source.textContent = JSON.stringify({xAxis: {type: 'category', data: ['东城区']}, yAxis: {},
+                                             series: [{type: 'bar', data: [null]}]});
+        const el = document.createElement('div');
+        el.className = 'chart'; el.dataset.chart = 'chart-test-empty'; el.id = 'test-empty';
+        document.querySelector('main').append(source, el);
+        document.dispatchEvent(new Event('htmx:afterSettle'));
+    }""")
+    s.page.wait_for_function("() => document.getElementById('test-empty').dataset.chartRendered === '1'")
+    graphic = s.page.evaluate(
+        "() => JSON.stringify(echarts.getInstanceByDom(document.getElementById('test-empty')).getOption().graphic)")
+    assert "暂无数据" in graphic
+    drawn = s.page.evaluate("() => JSON.stringify(echarts.getInstanceByDom("
+                            "document.querySelector('[data-chart=chart-weights]') || "
+                            "document.querySelectorAll('[data-chart]')[1]).getOption().graphic || null)")
+    assert "暂无数据" not in drawn
+
     s.page.click("nav.mainnav >> text=指标体系")
     s.page.wait_for_load_state("networkidle")
     s.page.locator(".card", has_text="BIZENV-CN").locator("a", has_text="查看").first.click()

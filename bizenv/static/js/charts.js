@@ -31,6 +31,18 @@
     charts.forEach(function (chart) { chart.resize(); });
   }
 
+  // True when some series holds a value (a number, or an item or pair with one).
+  function hasData(option) {
+    var series = [].concat(option.series || []);
+    return series.some(function (s) {
+      return [].concat(s.data || []).some(function (d) {
+        var v = d !== null && typeof d === "object" && !Array.isArray(d) ? d.value : d;
+        if (Array.isArray(v)) return v.some(function (x) { return typeof x === "number" && isFinite(x); });
+        return typeof v === "number" && isFinite(v);
+      });
+    });
+  }
+
   function initChart(el) {
     if (el.dataset.chartReady === "1" || !window.echarts) return;
     var source = document.getElementById(el.dataset.chart);
@@ -40,6 +52,11 @@
     loadMap(el.dataset.mapName, el.dataset.mapUrl).then(function () {
       if (!el.isConnected) return;
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      if (!hasData(option)) {
+        // A chart the page drew without any value says so instead of showing empty axes.
+        option.graphic = [{ type: "text", left: "center", top: "middle", silent: true,
+          style: { text: el.dataset.emptyText || "暂无数据", fill: "#66737f", fontSize: 14 } }];
+      }
       chart.setOption(option);
       charts.push(chart);
       el.dataset.chartRendered = "1";
