@@ -20,6 +20,7 @@ from bizenv.indicators.selectors import active_version
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 from bizenv.reports.topic import (
+    COMPLETENESS_WARNING,
     ForecastLine,
     PeerRow,
     StepLine,
@@ -252,7 +253,6 @@ def _aggregate_sub_rows(*, user, scope: TopicScope) -> list[SubRow]:
     return out
 
 
-COMPLETENESS_WARNING = 0.8  # a score built from less than 80 % of its weight is flagged as partial
 
 
 def topic_headline(*, user, scope: TopicScope, peers: list[PeerRow] | None = None) -> dict:
@@ -336,7 +336,8 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
         aggregate=scope.aggregate, score=score, rank=rank, rank_count=headline["count"],
         yoy_delta=yoy, pop_delta=pop, sub_rows=tuple(sub_rows), peers=tuple(peers),
         history_periods=tuple(history_periods), history=tuple(history), forecast=forecast,
-        process_name=process_name, steps=steps, strengths=strengths, weaknesses=weaknesses)
+        process_name=process_name, steps=steps, strengths=strengths, weaknesses=weaknesses,
+        completeness=headline["completeness"])
 
 
 def topic_node_scores(*, user, scope: TopicScope) -> dict[str, dict]:

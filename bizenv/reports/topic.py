@@ -91,7 +91,11 @@ class TopicReportData:
     steps: tuple[StepLine, ...] = ()
     strengths: tuple[str, ...] = ()
     weaknesses: tuple[str, ...] = ()
+    completeness: float | None = None  # the weight share of the topic's sub-indicators that had data
     issued: date = field(default_factory=clock.today)  # local date (BIZENV_TODAY in tests), not UTC
+
+
+COMPLETENESS_WARNING = 0.8  # a score built from less than 80 % of its weight is flagged as partial
 
 
 def in_topic(code: str, topic: str) -> bool:
@@ -154,6 +158,13 @@ def summary_text(data: TopicReportData) -> str:
         if data.rank:
             head += f"，在 {data.rank_count} 个参评地区中排名第 {data.rank} 位"
     text = head + "；" + _signed(data.yoy_delta, "同比") + "，" + _signed(data.pop_delta, "环比") + "。"
+    if data.completeness is not None:
+        share = f"{data.completeness * 100:.0f}%"
+        if data.completeness < COMPLETENESS_WARNING:
+            text += (f"注意：本期数据不完整，只有 {share} 权重的分项指标有数据，缺数的分项未计入，"
+                     "得分仅供参考，同比、环比不宜直接比较。")
+        else:
+            text += f"数据完整度 {share}。"
     if data.forecast and data.forecast.mean:
         f = data.forecast
         text += (f"按{f.method_label}预测，{Period.parse(f.periods[0]).label}得分约 {f.mean[0]:.2f} 分"

@@ -128,7 +128,7 @@ def test_word_report_names_region_topic_and_period_and_a_city_report_speaks_of_i
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "北山县" in text and "开办企业" in text and "2026年10月" in text
-    assert "在 2 个参评地区中排名第 2 位" in text
+    assert "在 2 个参评地区中排名第 2 位" in text and "数据完整度 100%。" in text
     assert "企业设立登记耗时" in cells and "设立登记" in cells
     assert len(doc.inline_shapes) == 3
 

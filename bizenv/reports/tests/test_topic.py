@@ -55,6 +55,13 @@ def test_missing_comparisons_and_flat_changes_are_said_plainly():
     assert "同比无可比数据" in text and "环比持平" in text and "预测" not in text
 
 
+def test_the_summary_states_completeness_and_warns_when_partial():
+    assert "数据完整度 100%。" in summary_text(county_data(completeness=1.0))
+    partial = summary_text(county_data(completeness=0.5))
+    assert "本期数据不完整，只有 50% 权重的分项指标有数据" in partial and "得分仅供参考" in partial
+    assert "完整" not in summary_text(county_data(completeness=None))
+
+
 def test_region_without_score_says_there_is_no_data():
     assert "暂无已审核的评价数据" in summary_text(county_data(score=None))
 
