@@ -7,29 +7,30 @@ import os
 import subprocess
 import sys
 
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+from bizenv.core.commands import migrate as _migrate
+from bizenv.core.commands import setup_django as _setup_django
 
 
-def _migrate(verbose: bool = False) -> None:
-    from django.core.management import call_command
+def command_modules() -> list[str]:
+    """Every app's command modules, from the `commands` of its AppConfig, in PLATFORM_APPS order (read without
+    setting Django up: `bizenv evaluate` must not touch the database or the data directory)."""
+    import importlib
 
-    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+    from django.apps import AppConfig
 
+    from bizenv import PLATFORM_APPS
 
-def input_file(name: str):
-    """The file a command reads, or None after saying in Chinese that it does not exist."""
-    from pathlib import Path
-
-    path = Path(name)
-    if not path.is_file():
-        print(f"文件不存在：{path}", file=sys.stderr)
-        return None
-    return path
+    modules = []
+    for app in PLATFORM_APPS:
+        try:
+            apps_module = importlib.import_module(f"{app}.apps")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(apps_module).values():
+            if isinstance(value, type) and issubclass(value, AppConfig) and value is not AppConfig \
+                    and getattr(value, "name", "") == app:
+                modules.extend(getattr(value, "commands", ()))
+    return modules
 
 
 def cmd_serve(args) -> int:
@@ -124,19 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = audit_sub.add_parser("verify", help="校验审计日志哈希链，发现篡改时以非零状态退出")
     v.set_defaults(func=cmd_audit_verify)
 
-    from bizenv.indicators.commands import register as register_indicators
+    imports = sub.add_parser("import", help="导入数据（原始办件记录、指标值等）").add_subparsers(
+        dest="import_kind", required=True, metavar="KIND")
+    import importlib
 
-    register_indicators(sub, setup=_setup_django)
-    from bizenv.evaluation.commands import register as register_evaluation
-    register_evaluation(sub, setup=_setup_django)
-    from bizenv.evaluation.run_commands import register as register_evaluation_runs
-    register_evaluation_runs(sub, setup=_setup_django)
-    from bizenv.datasets.commands import register as register_datasets
-    register_datasets(sub, setup=_setup_django)
-    from bizenv.observations.commands import register as register_observations
-    register_observations(sub, setup=_setup_django)
-    from bizenv.datasets.metric_commands import register as register_metrics
-    register_metrics(sub, setup=_setup_django)
+    for module in command_modules():
+        importlib.import_module(module).register(sub, setup=_setup_django, imports=imports)
     return parser
 
 

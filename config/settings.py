@@ -5,6 +5,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from bizenv import PLATFORM_APPS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("BIZENV_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -47,14 +49,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
-    "bizenv.core",
-    "bizenv.organisations",
-    "bizenv.indicators",
-    "bizenv.datasets",
-    "bizenv.observations",
-    "bizenv.evaluation",
-    "bizenv.analysis",
-    "bizenv.dashboards",
+    *PLATFORM_APPS,
 ]
 
 MIDDLEWARE = [

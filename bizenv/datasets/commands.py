@@ -1,26 +1,11 @@
-"""`bizenv import records …` and `bizenv sources …` sub-commands.
-
-`import_parser(subparsers)` creates the shared `import` command once and returns its sub-parsers,
-so that other apps can add their own kinds (`bizenv import observations …`) next to `records`.
-"""
+"""`bizenv import records …` and `bizenv sources …` sub-commands."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-_IMPORT_SUBPARSERS: dict[int, argparse._SubParsersAction] = {}
-
-
-def import_parser(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The sub-parsers of `bizenv import`, created on first use (idempotent per top-level parser)."""
-    existing = _IMPORT_SUBPARSERS.get(id(subparsers))
-    if existing is not None:
-        return existing
-    parser = subparsers.add_parser("import", help="导入数据（原始办件记录、指标值等）")
-    kinds = parser.add_subparsers(dest="import_kind", required=True, metavar="KIND")
-    _IMPORT_SUBPARSERS[id(subparsers)] = kinds
-    return kinds
+from bizenv.core.commands import input_file, migrate
 
 
 def _print_batch(batch, *, dry_run: bool, limit: int = 20) -> None:
@@ -49,10 +34,7 @@ def _print_batch(batch, *, dry_run: bool, limit: int = 20) -> None:
 
 def cmd_import_records(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
-    from bizenv.cli import input_file
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets import services
 
@@ -91,9 +73,7 @@ def cmd_sources_list(args, *, setup) -> int:
 
 def cmd_sources_pull(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets import services
     from bizenv.datasets.models import SourceSystem
@@ -116,18 +96,16 @@ def cmd_sources_pull(args, *, setup) -> int:
 
 def cmd_sources_schedule(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
+    migrate()
     from bizenv.datasets.tasks import source_schedules_sync
 
     print(f"已同步定时拉取任务：{source_schedules_sync()} 个数据源按计划拉取。")
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction, *, setup) -> None:
+def register(subparsers: argparse._SubParsersAction, *, setup, imports: argparse._SubParsersAction) -> None:
     """Add `bizenv import records` and `bizenv sources …` to the top-level parser."""
-    kinds = import_parser(subparsers)
+    kinds = imports
     p = kinds.add_parser("records", help="导入原始办件记录（CSV / XLSX / Parquet / JSON Lines）到数据湖")
     p.add_argument("dataset", metavar="DATASET", help="数据集编码，如 business_registrations")
     p.add_argument("file", metavar="FILE")

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import sys
 
-
-def _migrate() -> None:
-    from bizenv.cli import _migrate as migrate
-
-    migrate()
+from bizenv.core.commands import migrate
 
 
 def cmd_calendar_duration(args, *, setup) -> int:
     setup()
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets.calendar import WorkCalendar
 
@@ -28,7 +24,7 @@ def cmd_calendar_duration(args, *, setup) -> int:
 
 def cmd_calendar_check(args, *, setup) -> int:
     setup()
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets.calendar import WorkCalendar
 
@@ -43,7 +39,7 @@ def cmd_calendar_check(args, *, setup) -> int:
 
 def cmd_metrics_load(args, *, setup) -> int:
     setup()
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets.metric_services import metric_definitions_load_shipped
 
@@ -58,7 +54,7 @@ def cmd_metrics_load(args, *, setup) -> int:
 
 def cmd_metrics_list(args, *, setup) -> int:
     setup()
-    _migrate()
+    migrate()
     from bizenv.datasets.models import MetricDefinition
 
     definitions = MetricDefinition.objects.filter(is_active=True).order_by("code")
@@ -71,7 +67,7 @@ def cmd_metrics_list(args, *, setup) -> int:
 
 def cmd_metrics_run(args, *, setup) -> int:
     setup()
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.datasets.metric_services import metric_definitions_load_shipped, metric_run
 
@@ -92,7 +88,7 @@ def cmd_metrics_run(args, *, setup) -> int:
     return 0
 
 
-def register(subparsers, *, setup) -> None:
+def register(subparsers, *, setup, imports) -> None:
     p = subparsers.add_parser("calendar", help="工作日历：按评价规则计算环节用时（最短 0.5 个工作日）、查询某日是否工作日")
     sub = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
     s = sub.add_parser("duration", help="一个环节的用时（工作日）：当日办结 0.5，次一工作日办结 1，以此类推")

@@ -5,3 +5,5 @@ class EvaluationConfig(AppConfig):
     name = "bizenv.evaluation"
     label = "evaluation"
     verbose_name = "评价"
+    # `bizenv …` sub-commands: modules with register(subparsers, *, setup, imports) (core/commands.py)
+    commands = ("bizenv.evaluation.commands", "bizenv.evaluation.run_commands")

@@ -11,7 +11,7 @@ from pathlib import Path
 MAX_SHOWN_PROBLEMS = 30
 
 
-def register(subparsers, *, setup) -> None:
+def register(subparsers, *, setup, imports) -> None:
     """Add the `evaluate` sub-command; it never calls `setup`, so no database is touched."""
     from bizenv.evaluation.scoring import DEFAULT_TIE_TOLERANCE, MISSING_POLICIES
 

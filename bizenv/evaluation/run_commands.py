@@ -58,7 +58,7 @@ def cmd_releases_recompute(args, *, setup) -> int:
     return 1
 
 
-def register(subparsers, *, setup) -> None:
+def register(subparsers, *, setup, imports) -> None:
     p = subparsers.add_parser("evaluation", help="评价计算（存入数据库，可追溯、可复算）")
     sub = p.add_subparsers(dest="evaluation_command", required=True, metavar="ACTION")
     r = sub.add_parser("run", help="对一个或全部有数据的时期进行评价计算；输入不变时返回已有结果")

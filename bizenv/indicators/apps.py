@@ -5,3 +5,5 @@ class IndicatorsConfig(AppConfig):
     name = "bizenv.indicators"
     label = "indicators"
     verbose_name = "指标体系"
+    # `bizenv …` sub-commands: modules with register(subparsers, *, setup, imports) (core/commands.py)
+    commands = ("bizenv.indicators.commands",)

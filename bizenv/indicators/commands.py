@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bizenv.core.commands import input_file, migrate, print_problems
+
 
 def _print_problems(header: str, lines: list[str]) -> None:
-    print(header, file=sys.stderr)
-    for line in lines:
-        print(f"  - {line}", file=sys.stderr)
+    print_problems(header, lines, bullet="  - ")
 
 
 def cmd_list(args, *, setup) -> int:
@@ -32,7 +32,6 @@ def cmd_list(args, *, setup) -> int:
 
 def cmd_validate(args, *, setup) -> int:
     setup()
-    from bizenv.cli import input_file
     from bizenv.indicators import selectors
 
     path = input_file(args.file)
@@ -51,10 +50,7 @@ def cmd_validate(args, *, setup) -> int:
 
 def cmd_import(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
-    from bizenv.cli import input_file
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.indicators import services
 
@@ -76,9 +72,7 @@ def cmd_import(args, *, setup) -> int:
 
 def cmd_publish(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.indicators import selectors, services
 
@@ -131,7 +125,7 @@ def cmd_export(args, *, setup) -> int:
     return 0
 
 
-def register(subparsers, *, setup) -> None:
+def register(subparsers, *, setup, imports) -> None:
     p = subparsers.add_parser("indicators", help="指标体系：列出、导入、导出、校验")
     sub = p.add_subparsers(dest="indicators_command", required=True, metavar="ACTION")
 

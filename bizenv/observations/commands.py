@@ -7,25 +7,10 @@ import csv
 import sys
 from pathlib import Path
 
+from bizenv.core.commands import input_file, migrate
+
 EXPORT_COLUMNS = ["system", "region", "indicator", "period", "value", "source", "status", "version",
                   "region_name", "indicator_name", "unit", "record_count", "is_outlier"]
-
-
-def _import_kinds(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The sub-parsers of the shared `bizenv import` command (owned by datasets; created here if absent)."""
-    try:
-        from bizenv.datasets.commands import import_parser
-    except ImportError:
-        import_parser = None
-    if import_parser is not None:
-        return import_parser(subparsers)
-    existing = subparsers.choices.get("import")
-    if existing is not None:
-        for action in existing._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return action
-    parser = subparsers.add_parser("import", help="导入数据（原始办件记录、指标值等）")
-    return parser.add_subparsers(dest="import_kind", required=True, metavar="KIND")
 
 
 def print_summary(batch, *, dry_run: bool, out=None, limit: int = 200) -> None:
@@ -48,10 +33,7 @@ def print_summary(batch, *, dry_run: bool, out=None, limit: int = 200) -> None:
 
 def cmd_import(args, *, setup) -> int:
     setup()
-    from bizenv.cli import _migrate
-
-    _migrate()
-    from bizenv.cli import input_file
+    migrate()
     from bizenv.core.errors import ApplicationError
     from bizenv.observations import services
 
@@ -131,8 +113,8 @@ def cmd_rounds(args, *, setup) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction, *, setup) -> None:
-    p = _import_kinds(subparsers).add_parser(
+def register(subparsers: argparse._SubParsersAction, *, setup, imports: argparse._SubParsersAction) -> None:
+    p = imports.add_parser(
         "observations", help="导入指标值（填报模板 .xlsx 或 CSV：system,region,indicator,period,value）")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="只预检并打印结果，不保存；有拒绝行时以非零状态退出")
