@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "metric_run.fail": "口径计算失败",
     "job.create": "提交后台任务",
     "job.fail": "后台任务失败",
+    "job.succeed": "后台任务完成",
 }
 
 

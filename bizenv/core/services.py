@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from bizenv.core.audit import _jsonable, audit_record
+from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
 
 
 def job_create(*, actor, kind: str, title: str = "", params: dict | None = None, for_office: bool = False,
@@ -69,3 +74,45 @@ def job_finish(*, job_id: int, result: Any = None, error: str = "", message: str
         audit_record(actor=job.created_by, action="job.fail" if error else "job.succeed", obj=job,
                      new={"status": job.status, "result": job.result, "error": error[:2000]})
     return job
+
+
+def job_enqueue(*, func: str, job_id: int) -> None:
+    """Queue the task `func(job_id)` once the surrounding transaction commits, so a job whose creation is
+    rolled back never runs and a task never starts before its job row is visible. Call it right after
+    `job_create`, inside or outside a transaction."""
+    def send() -> None:
+        from django_q.tasks import async_task
+
+        async_task(func, job_id, task_name=f"后台任务 #{job_id}", group=func.rsplit(".", 1)[-1])
+
+    transaction.on_commit(send)
+
+
+@dataclass
+class JobOutcome:
+    """What a job's work returns: the short message, the result shown on the job page, and the record made."""
+
+    message: str = "已完成"
+    result: Any = None
+    related_type: str = ""
+    related_id: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def job_run(job_id: int, *, work: Callable[[Job], JobOutcome], failure: str = "执行失败") -> None:
+    """The body of every background job: start it (a finished job is left alone, so a rerun does nothing),
+    do the work, and finish it with the outcome, a Chinese error, or — for an unexpected exception — the
+    `failure` words and the exception (the log keeps the traceback). The job always ends."""
+    job = job_start(job_id=job_id)
+    if job is None:
+        return
+    try:
+        outcome = work(job)
+    except ApplicationError as exc:
+        job_finish(job_id=job.pk, error="\n".join([exc.message, *map(str, exc.details)]))
+    except Exception as exc:  # noqa: BLE001 — the job must end, whatever broke
+        log.exception("后台任务 #%s 失败", job.pk)
+        job_finish(job_id=job.pk, error=f"{failure}：{type(exc).__name__}: {exc}")
+    else:
+        job_finish(job_id=job.pk, message=outcome.message, result=outcome.result,
+                   related_type=outcome.related_type, related_id=str(outcome.related_id))

@@ -97,7 +97,7 @@ def cmd_sources_pull(args, *, setup) -> int:
 def cmd_sources_schedule(args, *, setup) -> int:
     setup()
     migrate()
-    from bizenv.datasets.tasks import source_schedules_sync
+    from bizenv.datasets.services import source_schedules_sync
 
     print(f"已同步定时拉取任务：{source_schedules_sync()} 个数据源按计划拉取。")
     return 0

@@ -35,6 +35,11 @@ def lake_root() -> Path:
     return root
 
 
+def upload_dir() -> Path:
+    """Where uploaded files wait for their ingest job (under BIZENV_DATA_DIR)."""
+    return Path(getattr(settings, "BIZENV_UPLOAD_DIR", settings.DATA_DIR / "uploads"))
+
+
 def arrow_schema(dataset: Dataset) -> pa.Schema:
     """The Parquet schema of a dataset (timestamps are local wall-clock time, second precision)."""
     return pa.schema([pa.field(f.name, ARROW_TYPES[f.type], nullable=not f.required) for f in dataset.fields])

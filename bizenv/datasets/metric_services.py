@@ -371,8 +371,7 @@ def calendar_year_unmark(*, actor, year: int) -> None:
 
 def metric_run_enqueue(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Period | str] | None = None):
     """Queue a metric run as a background job (after commit); the job page shows its progress."""
-    from bizenv.core.services import job_create
-    from bizenv.datasets.services import _enqueue_job
+    from bizenv.core.services import job_create, job_enqueue
 
     _require(actor, Permission.REVIEW_DATA)
     if engine not in EngineKind._value2member_map_:
@@ -382,6 +381,5 @@ def metric_run_enqueue(*, actor, engine: str = EngineKind.DUCKDB, periods: Seque
         job = job_create(actor=actor, kind="datasets.metric_run",
                          title=f"指标计算（{engine}，{'、'.join(wanted[:6]) or '全部月份'}{'等' if len(wanted) > 6 else ''}）",
                          params={"engine": engine, "periods": wanted}, for_office=True)
-        job_id = job.pk
-        transaction.on_commit(lambda: _enqueue_job("bizenv.datasets.tasks.metric_run_job", job_id))
+        job_enqueue(func="bizenv.datasets.tasks.metric_run_job", job_id=job.pk)
     return job

@@ -19,7 +19,7 @@ from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.datasets import selectors
 from bizenv.datasets.catalog import DATASETS, Dataset, dataset_get
 from bizenv.datasets.connectors import ConnectorError, config_problems, pull
-from bizenv.datasets.lake import lake_remove_files, lake_write_files
+from bizenv.datasets.lake import lake_remove_files, lake_write_files, upload_dir
 from bizenv.datasets.models import (
     BatchStatus,
     LakeFile,
@@ -411,9 +411,27 @@ def _enqueue_pull(source_id: int) -> None:
                group="datasets.source_pull")
 
 
-def _after_commit_sync_schedules() -> None:
-    from bizenv.datasets.tasks import source_schedules_sync
+SCHEDULE_PREFIX = "datasets.source_pull:"
 
+
+def source_schedules_sync() -> int:
+    """Create, update or delete the django-q schedule of every pull source; returns how many are active."""
+    from django_q.models import Schedule
+
+    wanted = {}
+    for source in selectors.pull_sources().filter(enabled=True, schedule_minutes__isnull=False):
+        wanted[f"{SCHEDULE_PREFIX}{source.code}"] = source
+    for name, source in wanted.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": "bizenv.datasets.tasks.source_pull", "args": repr((source.pk,)),
+                      "schedule_type": Schedule.MINUTES, "minutes": source.schedule_minutes, "repeats": -1},
+        )
+    Schedule.objects.filter(name__startswith=SCHEDULE_PREFIX).exclude(name__in=list(wanted)).delete()
+    return len(wanted)
+
+
+def _after_commit_sync_schedules() -> None:
     transaction.on_commit(source_schedules_sync)
 
 
@@ -427,8 +445,6 @@ PREVIEW_MAX_AGE = 24 * 3600  # seconds a previewed file waits for 入库 before 
 
 def _upload_store(content: bytes, filename: str, *, prefix: str = "") -> str:
     """Write an upload atomically under BIZENV_DATA_DIR/uploads/; returns its stored name."""
-    from bizenv.datasets.tasks import upload_dir
-
     directory = upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = (f"{prefix}{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(8)}"
@@ -441,8 +457,6 @@ def _upload_store(content: bytes, filename: str, *, prefix: str = "") -> str:
 
 def _previews_prune() -> None:
     """Remove previewed files that were never committed (older than PREVIEW_MAX_AGE)."""
-    from bizenv.datasets.tasks import upload_dir
-
     limit = timezone.now().timestamp() - PREVIEW_MAX_AGE
     for path in upload_dir().glob("preview-*"):
         try:
@@ -474,8 +488,6 @@ def records_preview_enqueue(*, actor, dataset: Dataset | str, reference: str):
     """Queue the ingestion of a previewed file (see `records_upload_preview`) without uploading it again."""
     from django.core import signing
 
-    from bizenv.datasets.tasks import upload_dir
-
     _check_actor(actor)
     ds = _dataset(dataset)
     try:
@@ -505,18 +517,11 @@ def records_upload_enqueue(*, actor, dataset: Dataset | str, content: bytes, fil
 
 
 def _upload_job(*, actor, ds: Dataset, stored_name: str, filename: str, size_bytes: int):
-    from bizenv.core.services import job_create
+    from bizenv.core.services import job_create, job_enqueue
 
     with transaction.atomic():
         job = job_create(actor=actor, kind="datasets.records_file_ingest", title=f"原始记录入库：{filename}"[:200],
                          params={"dataset": ds.code, "filename": filename[:255], "stored_name": stored_name,
                                  "size_bytes": size_bytes}, for_office=True)
-        job_id = job.pk
-        transaction.on_commit(lambda: _enqueue_job("bizenv.datasets.tasks.records_file_ingest_job", job_id))
+        job_enqueue(func="bizenv.datasets.tasks.records_file_ingest_job", job_id=job.pk)
     return job
-
-
-def _enqueue_job(func: str, job_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(func, job_id, task_name=f"后台任务 #{job_id}", group=func.rsplit(".", 1)[-1])

@@ -205,12 +205,12 @@ def test_schedules_follow_enabled_pull_sources(town, api_server):
     services.source_system_create(actor=None, code="push", name="推送", kind="push",
                                   datasets=["business_registrations"])
 
-    assert tasks.source_schedules_sync() == 1
+    assert services.source_schedules_sync() == 1
     schedule = Schedule.objects.get(name="datasets.source_pull:api")
     assert (schedule.func, schedule.minutes, schedule.args) == ("bizenv.datasets.tasks.source_pull", 30, f"({source.pk},)")
-    assert tasks.source_schedules_sync() == 1 and Schedule.objects.count() == 1
+    assert services.source_schedules_sync() == 1 and Schedule.objects.count() == 1
 
     services.source_system_update(actor=None, source=source, name=source.name, kind=source.kind,
                                   datasets=source.datasets, config=source.config, schedule_minutes=30, enabled=False)
-    tasks.source_schedules_sync()
+    services.source_schedules_sync()
     assert not Schedule.objects.filter(name__startswith="datasets.source_pull:").exists()

@@ -9,8 +9,9 @@ from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
 from bizenv.core.services import job_progress
 from bizenv.datasets import metric_services, services
+from bizenv.datasets.lake import upload_dir
 from bizenv.datasets.models import BatchStatus, LakeFile, QuarantinedRecord, RecordBatch
-from bizenv.datasets.tasks import metric_run_job, records_file_ingest_job, upload_dir
+from bizenv.datasets.tasks import metric_run_job, records_file_ingest_job
 from bizenv.datasets.tests.test_ingest import _refuse_lake_file_rows
 
 CSV = (b"record_id,region_code,kind,channel,applied_at,completed_at,cost\n"

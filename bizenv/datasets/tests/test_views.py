@@ -8,8 +8,9 @@ from openpyxl import load_workbook
 from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
 from bizenv.datasets import services
+from bizenv.datasets.lake import upload_dir
 from bizenv.datasets.models import BatchStatus, RecordBatch, SourceSystem
-from bizenv.datasets.tasks import records_file_ingest_job, upload_dir
+from bizenv.datasets.tasks import records_file_ingest_job
 from bizenv.datasets.tests.recordkit import EAST, NORTH, push_source, registration
 
 HEADER = "record_id,region_code,kind,channel,applied_at,completed_at,cost\n"
