@@ -9,15 +9,8 @@ from bizenv.analysis.comparison import ComparisonRow
 from bizenv.analysis.forecast import Forecast
 from bizenv.analysis.gaps import TARGET_LABELS, GapReport
 from bizenv.analysis.query import QueryTable
-
-UP = "#c62828"  # gains in red, as Chinese dashboards show rises
-DOWN = "#2e7d32"
-NEUTRAL = "#0f4c97"
-BAND = "#5aa1e3"
-
-
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+from bizenv.core.charts import BAND, DOWN, NEUTRAL, UP
+from bizenv.core.charts import rounded as _round
 
 
 def change_bar(report: ChangeReport, *, codes: Sequence[str] | None = None) -> dict:

@@ -2,8 +2,8 @@
 
 from django.shortcuts import render
 
+from bizenv.core import charts
 from bizenv.core.decorators import permission_required
-from bizenv.dashboards import charts
 from bizenv.dashboards.overview import dashboard_overview, process_bottleneck
 from bizenv.dashboards.views import map_chart, ranking_chart, trend_chart
 from bizenv.dashboards.warnings import DROP_THRESHOLD

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-HIGHLIGHT = "#c62828"
-NEUTRAL = "#0f4c97"
-BEST = "#f9a825"
-BENCHMARK = "#2e7d32"
+from bizenv.core.charts import DOWN, GOLD, NEUTRAL, UP
+from bizenv.core.charts import rounded as _round
 
-
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+HIGHLIGHT = UP
+BEST = GOLD
+BENCHMARK = DOWN
 
 
 @dataclass(frozen=True)

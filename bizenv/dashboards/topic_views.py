@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 
 from bizenv.analysis import charts as analysis_charts
+from bizenv.core import charts, documents
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
-from bizenv.dashboards import charts
 from bizenv.organisations.permissions import Permission, has_permission
 from bizenv.reports import charts as topic_charts
 from bizenv.reports import rendering, selectors
@@ -125,7 +125,7 @@ def _report_tab(request, scope: selectors.TopicScope):
         context.update({"summary": summary_text(data), "data": data})
     except ApplicationError as exc:
         context = _error(context, exc)
-    context.update({"pdf_available": rendering.soffice_path() is not None,
+    context.update({"pdf_available": documents.soffice_path() is not None,
                     "docx_url": reverse("dashboards:topic_report_docx", args=[scope.code]) + "?" + context["query"],
                     "pdf_url": reverse("dashboards:topic_report_pdf", args=[scope.code]) + "?" + context["query"]})
     return _render(request, context, "dashboards/_topic_report.html")
@@ -226,7 +226,7 @@ def topic_report_docx(request, code: str):
 def topic_report_pdf(request, code: str):
     data = _report_data(request, code)
     try:
-        pdf = rendering.docx_to_pdf(rendering.topic_report_word(data))
+        pdf = documents.docx_to_pdf(rendering.topic_report_word(data))
     except ApplicationError as exc:
         return render(request, "dashboards/topic_report_unavailable.html",
                       {"nav_active": "topics", "page_title": "研判报告", "message": str(exc), "data": data},

@@ -2,8 +2,8 @@
 
 from django.shortcuts import render
 
+from bizenv.core import charts
 from bizenv.core.decorators import permission_required
-from bizenv.dashboards import charts
 from bizenv.dashboards.overview import Overview, dashboard_overview, map_centres
 from bizenv.dashboards.warnings import DROP_THRESHOLD
 from bizenv.indicators.selectors import active_version, topic_list

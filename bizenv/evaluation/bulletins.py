@@ -13,11 +13,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from bizenv.core.documents import cjk_font_path, docx_render
 from bizenv.core.periods import Period
 from bizenv.evaluation.models import RedBlackList
 from bizenv.evaluation.release_rules import rules_describe
 from bizenv.evaluation.scoring import TOTAL
-from bizenv.reports.rendering import cjk_font_path, docx_render
 
 TEMPLATE = Path(__file__).resolve().parent / "report_templates" / "red_black_bulletin.docx"
 ISSUER = "营商环境建设专班办公室"

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from bizenv.core.charts import horizontal_bar
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
-from bizenv.dashboards.charts import horizontal_bar
 from bizenv.evaluation import bulletins, selectors, services
 from bizenv.evaluation.forms import ReleaseForm, RunForm
 from bizenv.evaluation.models import RedBlackList, ReleaseStatus

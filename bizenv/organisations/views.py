@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from bizenv.core import charts
 from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
-from bizenv.dashboards import charts
 from bizenv.organisations import selectors, services
 from bizenv.organisations.forms import (
     DepartmentForm,

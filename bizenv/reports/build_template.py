@@ -3,7 +3,7 @@
 Run `python -m bizenv.reports.build_template` after changing it and commit the .docx; users may then restyle
 the template in Word or WPS as long as the {{ … }} tags stay. Row keys must not be dict method names
 (`pop`, `items`, `keys`, …): Jinja looks up `e.pop` as an attribute first and would print the method.
-The 公文 styling helpers are the 红黑榜 bulletin's.
+The 公文 styling helpers are core.documents'.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from bizenv.evaluation.report_templates.build_template import _para, _table, gongwen_document
+from bizenv.core.documents import gongwen_document
+from bizenv.core.documents import loop_table as _table
+from bizenv.core.documents import paragraph as _para
 from bizenv.reports.rendering import TEMPLATES
 
 TEMPLATE = TEMPLATES / "topic_report.docx"

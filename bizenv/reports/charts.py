@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-PALETTE = ["#0f4c97", "#f9a825", "#c62828", "#13a89e", "#7cb342", "#8e24aa"]
-HIGHLIGHT = "#f9a825"
-UP, DOWN = "#c62828", "#2e7d32"  # rises in red, as Chinese dashboards show them
+from bizenv.core.charts import DOWN, GOLD, NEUTRAL, UP
+from bizenv.core.charts import rounded as _round
 
-
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+PALETTE = [NEUTRAL, GOLD, UP, "#13a89e", "#7cb342", "#8e24aa"]
+HIGHLIGHT = GOLD
 
 
 def region_bar(items: Sequence[tuple[str, str, float | None]], *, value_label: str, unit: str = "",

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from bizenv.dashboards import charts
+from bizenv.core import charts
 from bizenv.dashboards.tests.test_home import chart, evaluated_world
 from tests.conftest import make_world
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from bizenv.dashboards import charts
+from bizenv.core import charts
 from bizenv.datasets.models import StepStatistic
 from bizenv.evaluation.services import demo_evaluations_build
 from bizenv.indicators.selectors import active_version

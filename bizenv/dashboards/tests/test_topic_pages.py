@@ -11,11 +11,11 @@ import pytest
 from docx import Document
 
 from bizenv.analysis.services import benchmarks_load_shipped
+from bizenv.core import documents
 from bizenv.core.periods import Period
 from bizenv.datasets.models import StepStatistic
 from bizenv.indicators.selectors import active_version
 from bizenv.observations.models import Observation, ObservationSource, ObservationStatus
-from bizenv.reports import rendering
 from tests.conftest import make_world
 
 from .test_topic_bottlenecks import _load_systems
@@ -113,7 +113,7 @@ def test_report_tab_offers_word_and_pdf_or_explains_why_not(world, monkeypatch):
     html = get(world.client("office"), TOPIC, tab="report", region="990102")
     assert "下载 Word 报告" in html and "/topics/starting_business/report.docx?region=990102" in html
     assert "北山县“开办企业”得分" in html
-    monkeypatch.setattr(rendering.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(documents.shutil, "which", lambda _name: None)
     html = get(world.client("office"), TOPIC, tab="report", region="990102")
     assert "btn-disabled" in html and "未安装 LibreOffice" in html
     response = world.client("office").get(TOPIC + "report.pdf", {"period": PERIOD, "region": "990102"})

@@ -63,9 +63,9 @@ def test_title_uses_the_official_document_fonts_and_red_header(release):
 
 
 def bulletins_red():
-    from bizenv.evaluation.report_templates.build_template import RED
+    from bizenv.core.documents import GONGWEN_RED
 
-    return RED
+    return GONGWEN_RED
 
 
 def test_bulletin_is_dated_on_the_local_day_of_publication(release):

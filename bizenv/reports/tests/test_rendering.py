@@ -6,6 +6,7 @@ import shutil
 import pytest
 from docx import Document
 
+from bizenv.core import documents
 from bizenv.core.errors import ApplicationError
 from bizenv.reports import rendering
 from bizenv.reports.tests.test_topic import county_data
@@ -39,21 +40,21 @@ def test_word_report_without_a_process_has_no_bottleneck_table():
 
 
 def test_charts_are_drawn_in_a_cjk_font():
-    assert rendering.cjk_font_path() is not None and "CJK" in rendering.cjk_font_path()
+    assert documents.cjk_font_path() is not None and "CJK" in documents.cjk_font_path()
     charts = rendering.topic_report_charts(data_with_history())
     assert all(png and png.startswith(b"\x89PNG") for png in charts.values())
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice 未安装")
 def test_pdf_is_converted_by_libreoffice():
-    pdf = rendering.docx_to_pdf(rendering.topic_report_word(county_data()))
+    pdf = documents.docx_to_pdf(rendering.topic_report_word(county_data()))
     assert pdf.startswith(b"%PDF")
 
 
 def test_pdf_without_libreoffice_is_a_clear_chinese_error(monkeypatch):
-    monkeypatch.setattr(rendering.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(documents.shutil, "which", lambda _name: None)
     with pytest.raises(ApplicationError, match="未安装 LibreOffice"):
-        rendering.docx_to_pdf(b"")
+        documents.docx_to_pdf(b"")
 
 
 def test_peer_table_shows_signed_changes_and_no_python_repr():

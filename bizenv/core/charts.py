@@ -1,4 +1,5 @@
-"""ECharts option builders: plain data in, option dict out."""
+"""ECharts option builders shared by every app: plain data in, option dict out (static/js/charts.js draws
+them). The platform's colours live here: rises in red and falls in green, as Chinese dashboards show them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ PALETTE = ["#0f4c97", "#2f7ed8", "#5aa1e3", "#13a89e", "#7cb342", "#f9a825", "#e
            "#8e24aa", "#5c6bc0", "#00897b", "#6d4c41", "#546e7a", "#d81b60", "#3949ab", "#43a047",
            "#fb8c00", "#757575", "#1e88e5"]
 WARNING_COLOR = "#d50000"
+NEUTRAL = "#0f4c97"  # the platform blue: plain bars and lines
+UP = "#c62828"  # gains
+DOWN = "#2e7d32"  # losses
+BAND = "#5aa1e3"  # forecast intervals and secondary lines
+GOLD = "#f9a825"  # the highlighted item (the region looked at, the best value)
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """A value for a chart's data: rounded, None kept (ECharts draws a gap)."""
+    return None if value is None else round(value, digits)
 
 
 def weights_pie(items: Sequence[tuple[str, float]], *, title: str = "") -> dict:
