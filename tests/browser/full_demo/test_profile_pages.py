@@ -40,7 +40,7 @@ def test_office_and_county_use_the_indicator_page_and_the_region_profile(full_de
     s.page.wait_for_selector("#whatif-result .stat-value")
     result = s.page.locator("#whatif-result").inner_text()
     assert "测算后综合得分" in result and "测算后排名" in result
-    assert s.page.locator("#whatif-result .stat-value.delta-up").count() == 1  # the composite went up
+    assert s.page.locator("#whatif-result .stat-value .delta-up").count() == 1  # the composite went up
 
     # Changing a row's indicator refreshes that row with the new indicator's current value.
     second = s.page.locator(".whatif-form select[name=indicator]").nth(1)
