@@ -50,6 +50,8 @@ class Dataset:
     description: str = ""
     # (start, end) timestamp pairs that must not run backwards
     ordered: tuple[tuple[str, str], ...] = field(default=())
+    # the choice field whose values split the process into the segments users pick (分类), e.g. 设立 / 变更
+    segment_field: str = ""
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -60,6 +62,11 @@ class Dataset:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """The segment codes of the process (the segment field's choices), in catalogue order."""
+        return self.field(self.segment_field).choices if self.segment_field else ()
 
 
 # How a coded value of a choice field reads in Chinese on pages (files and the API keep the codes).
@@ -94,11 +101,12 @@ COMPLETED = Field("completed_at", "办结时间", FieldType.TIMESTAMP, required=
 COST = Field("cost", "费用（元）", FieldType.FLOAT, required=False, minimum=0)
 
 
-def _case_dataset(code, name, topic, extra, description):
+def _case_dataset(code, name, topic, extra, description, segment_field=""):
     return Dataset(
         code=code, name=name, topic=topic, description=description,
         fields=(RECORD, REGION, *extra, CHANNEL, APPLIED, COMPLETED, COST),
         key=("record_id",), time_field="applied_at", ordered=(("applied_at", "completed_at"),),
+        segment_field=segment_field,
     )
 
 
@@ -116,7 +124,7 @@ _register(_case_dataset(
            choices=("establishment", "change", "deregistration"),
            description="establishment 设立 / change 变更 / deregistration 简易注销"),
      Field("entity_type", "市场主体类型", FieldType.STRING, required=False)),
-    "每一笔企业设立、变更、简易注销申请。",
+    "每一笔企业设立、变更、简易注销申请。", segment_field="kind",
 ))
 _register(_case_dataset(
     "electricity_connections", "用电报装办件", "getting_electricity",
@@ -124,7 +132,7 @@ _register(_case_dataset(
            choices=("low_voltage_non_residential", "low_voltage_residential", "high_voltage"),
            description="low_voltage_non_residential 低压非居民 / low_voltage_residential 低压居民 / high_voltage 高压"),
      Field("capacity_kva", "报装容量（kVA）", FieldType.FLOAT, required=False, minimum=0)),
-    "每一笔用电报装，从申请到装表接电。",
+    "每一笔用电报装，从申请到装表接电。", segment_field="connection_type",
 ))
 _register(_case_dataset(
     "water_connections", "用水报装办件", "getting_water",
@@ -134,7 +142,7 @@ _register(_case_dataset(
 _register(_case_dataset(
     "gas_connections", "用气报装办件", "getting_gas",
     (Field("customer_type", "用户类型", FieldType.STRING, required=False, choices=("industrial", "commercial")),),
-    "每一笔用气报装，从申请到具备通气条件。",
+    "每一笔用气报装，从申请到具备通气条件。", segment_field="customer_type",
 ))
 _register(_case_dataset(
     "construction_permits", "工程建设项目审批", "construction_permits",
@@ -143,7 +151,7 @@ _register(_case_dataset(
            description="small_social_investment 社会投资小型低风险 / general_social_investment 一般社会投资 / "
                        "government_investment 政府投资"),
      Field("floor_area_m2", "建筑面积（平方米）", FieldType.FLOAT, required=False, minimum=0)),
-    "每一个工程建设项目，从立项用地规划到竣工验收各阶段。",
+    "每一个工程建设项目，从立项用地规划到竣工验收各阶段。", segment_field="project_type",
 ))
 _register(_case_dataset(
     "property_transfers", "不动产转移登记", "registering_property",

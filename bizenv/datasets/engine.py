@@ -68,6 +68,7 @@ class StepResult:
     mean_days: float | None
     p90_days: float | None
     share_over_limit: float | None
+    segment: str = ""  # "" for every case of the process, else the case's segment (设立 / 变更 …)
 
 
 def lake_windows(specs: Sequence[MetricSpec], months: Sequence[str]) -> dict[str, list[str] | None]:
@@ -78,7 +79,8 @@ def lake_windows(specs: Sequence[MetricSpec], months: Sequence[str]) -> dict[str
     that field needs only the months asked for; one that places them by another field (on-time rate
     by `completed_at`) finds them in earlier partitions too, and a case's steps (step counts) lie in
     whatever month each step started, so those datasets are read whole and the query selects the
-    periods. Step statistics place steps by `started_at`, the steps' own partition field.
+    periods. Step statistics place steps by `started_at`, the steps' own partition field; their segments come
+    from case records of any earlier month, so datasets with segments are read whole.
     """
     months = sorted(set(months))
     windows: dict[str, list[str] | None] = {STEPS_DATASET: months}
@@ -90,6 +92,9 @@ def lake_windows(specs: Sequence[MetricSpec], months: Sequence[str]) -> dict[str
         need(spec.dataset, spec.period_field != spec.dataset_def.time_field)
         if spec.measure.kind == MeasureKind.STEP_COUNT:
             need(STEPS_DATASET, True)
+    for dataset in DATASETS.values():  # per-segment step statistics take each step's case from any month
+        if dataset.segment_field:
+            need(dataset.code, True)
     return windows
 
 
@@ -372,7 +377,11 @@ class MetricEngine:
         raise ApplicationError(uncovered_message(missing))
 
     def step_statistics(self, months: Sequence[Period]) -> list[StepResult]:
-        """Mean and p90 duration and the share over the step's limit, per process × region × month × step."""
+        """Mean and p90 duration and the share over the step's limit, per process × region × month × step —
+        over every case (segment "") and, for a process with segments (设立 / 变更 …), per segment too.
+
+        A step takes its case's segment from the case record (joined on record_id), which may lie in an
+        earlier month's partition: lake_windows reads segmented datasets whole."""
         months = [p for p in months if p.kind == PeriodKind.MONTH] or [m for p in months for m in p.months()]
         if not months:
             return []
@@ -383,7 +392,33 @@ class MetricEngine:
         over = ibis.ifelse(s._days.notnull() & s.limit_days.notnull(), s._days > s.limit_days,
                            ibis.null("boolean"))
         s = s.mutate(_over=over, _year=s.started_at.year().cast("int64"), _idx=s.started_at.month().cast("int64"))
-        expr = s.group_by("process", "region_code", "step_no", year="_year", idx="_idx").aggregate(
+        tables = [("", self._step_aggregate(s, ()))]
+        for dataset in DATASETS.values():
+            if not dataset.segment_field or not self.files.get(dataset.code):
+                continue
+            cases = self.table(dataset.code)
+            cases = cases.filter(cases[dataset.segment_field].notnull()).group_by(_rid="record_id").aggregate(
+                _segment=cases[dataset.segment_field].max())
+            own = s.filter(s.process == dataset.code)
+            own = own.join(cases, own.record_id == cases._rid)
+            tables.append((dataset.code, self._step_aggregate(own, ("_segment",))))
+        out = []
+        for _process, expr in tables:
+            table = self._execute(expr)
+            flagged = [r for r in table.select(["uncovered", "first_uncovered"]).to_pylist() if r["uncovered"]]
+            self._raise_uncovered([r["first_uncovered"] for r in flagged], bool(flagged))
+            for row in table.to_pylist():
+                period = str(Period(row["year"], PeriodKind.MONTH, row["idx"]))
+                if period in wanted:
+                    out.append(StepResult(row["process"], row["region_code"], period, int(row["step_no"]),
+                                          row["step_name"], int(row["cases"]), row["mean_days"], row["p90_days"],
+                                          row["share_over_limit"], row.get("_segment") or ""))
+        out.sort(key=lambda r: (r.process, r.segment, r.region_code, r.period, r.step_no))
+        return out
+
+    @staticmethod
+    def _step_aggregate(s: ir.Table, keys: tuple[str, ...]) -> ir.Table:
+        return s.group_by("process", *keys, "region_code", "step_no", year="_year", idx="_idx").aggregate(
             step_name=s.step_name.max(),
             cases=s.count().cast("int64"),
             mean_days=s._days.mean(),
@@ -392,15 +427,3 @@ class MetricEngine:
             uncovered=s._unc.sum().cast("int64"),
             first_uncovered=ibis.ifelse(s._unc == 1, s._uday, ibis.null("date")).min(),
         )
-        table = self._execute(expr)
-        flagged = [r for r in table.select(["uncovered", "first_uncovered"]).to_pylist() if r["uncovered"]]
-        self._raise_uncovered([r["first_uncovered"] for r in flagged], bool(flagged))
-        out = []
-        for row in table.to_pylist():
-            period = str(Period(row["year"], PeriodKind.MONTH, row["idx"]))
-            if period in wanted:
-                out.append(StepResult(row["process"], row["region_code"], period, int(row["step_no"]),
-                                      row["step_name"], int(row["cases"]), row["mean_days"], row["p90_days"],
-                                      row["share_over_limit"]))
-        out.sort(key=lambda r: (r.process, r.region_code, r.period, r.step_no))
-        return out

@@ -280,17 +280,17 @@ def _step_statistics_write(*, run: MetricRun, steps, regions: dict) -> int:
     existing = {}
     for start in range(0, len(periods), 200):
         for stat in StepStatistic.objects.filter(period__in=periods[start:start + 200]):
-            existing[(stat.process, stat.region_id, stat.period, stat.step_no)] = stat
+            existing[(stat.process, stat.segment, stat.region_id, stat.period, stat.step_no)] = stat
     to_create, to_update = [], {}
     for row in steps:
         region = regions.get(row.region_code)
         if region is None:
             continue
-        key = (row.process, region.pk, row.period, row.step_no)
+        key = (row.process, row.segment, region.pk, row.period, row.step_no)
         stat = existing.get(key)
         if stat is None:
-            stat = existing[key] = StepStatistic(process=row.process, region=region, period=row.period,
-                                                 step_no=row.step_no)
+            stat = existing[key] = StepStatistic(process=row.process, segment=row.segment, region=region,
+                                                 period=row.period, step_no=row.step_no)
             to_create.append(stat)
         elif stat.pk is not None:
             if _step_same(stat, row):

@@ -189,6 +189,8 @@ class StepStatistic(models.Model):
     """Per-step duration statistics of a process for a region and month (bottleneck views)."""
 
     process = models.CharField("数据集", max_length=50)
+    # "" over every case of the process; else one segment's cases (the dataset's segment_field value)
+    segment = models.CharField("分类", max_length=50, default="", blank=True)
     region = models.ForeignKey("organisations.Region", verbose_name="区域", on_delete=models.CASCADE,
                                related_name="step_statistics")
     period = models.CharField("时期", max_length=10)
@@ -204,5 +206,5 @@ class StepStatistic(models.Model):
     class Meta:
         verbose_name = "环节统计"
         verbose_name_plural = "环节统计"
-        constraints = [models.UniqueConstraint(fields=["process", "region", "period", "step_no"],
-                                               name="unique_step_statistic")]
+        constraints = [models.UniqueConstraint(fields=["process", "segment", "region", "period", "step_no"],
+                                               name="unique_step_statistic_segment")]

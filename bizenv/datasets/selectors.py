@@ -189,16 +189,17 @@ def records_page(*, dataset: Dataset, region_codes: set[str], page: int = 1, pag
     return RecordPage(columns, rows, total, page, page_size)
 
 
-def step_statistics(*, user, process: str, period: str = "") -> tuple[str, list]:
+def step_statistics(*, user, process: str, period: str = "", segment: str = "") -> tuple[str, list]:
     """The per-step statistics of a process for the regions the user may see: (period, [StepRow]).
 
-    Without `period`, the latest period that has statistics.
+    Without `period`, the latest period that has statistics; without `segment`, over every case.
     """
     from bizenv.datasets.bottlenecks import StepRow
     from bizenv.datasets.models import StepStatistic
     from bizenv.organisations.permissions import Permission, filter_by_region
 
-    stats = filter_by_region(user, Permission.VIEW_DASHBOARD, StepStatistic.objects.filter(process=process))
+    stats = filter_by_region(user, Permission.VIEW_DASHBOARD, StepStatistic.objects.filter(process=process,
+                                                                                        segment=segment))
     if not period:
         period = stats.order_by("-period").values_list("period", flat=True).first() or ""
     if not period:

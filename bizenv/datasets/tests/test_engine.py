@@ -136,17 +136,28 @@ def test_empty_lake_gives_no_results():
 def test_step_statistics_match_a_pandas_reference(lake):
     tables, files = lake
     with MetricEngine("duckdb", files=files, calendar=WorkCalendar()) as engine:
-        got = {(r.process, r.region_code, r.step_no): r for r in engine.step_statistics([Period.parse("2025-02")])}
+        got = {(r.process, r.segment, r.region_code, r.step_no): r
+               for r in engine.step_statistics([Period.parse("2025-02")])}
     steps = tables["process_steps"].to_pandas()
     steps = steps[steps.started_at.dt.strftime("%Y-%m") == "2025-02"]
     steps = steps.assign(days=WorkCalendar().durations(steps.started_at.values, steps.finished_at.values))
-    key = ("business_registrations", "530402", 1)
-    one = steps[(steps.process == key[0]) & (steps.region_code == key[1]) & (steps.step_no == key[2])]
+    key = ("business_registrations", "", "530402", 1)
+    one = steps[(steps.process == key[0]) & (steps.region_code == key[2]) & (steps.step_no == key[3])]
     assert got[key].cases == len(one)
     assert got[key].mean_days == pytest.approx(one.days.mean())
     assert got[key].p90_days == pytest.approx(np.nanpercentile(one.days, 90))
     judged = one[one.days.notna() & one.limit_days.notna()]
     assert got[key].share_over_limit == pytest.approx((judged.days > judged.limit_days).mean())
+    # per segment: the steps of the cases of that kind only (设立 / 变更 / 简易注销), from the case records
+    kinds = tables["business_registrations"].select(["record_id", "kind"]).to_pandas()
+    segmented = steps[steps.process == "business_registrations"].merge(kinds, on="record_id")
+    assert set(segmented.kind) == {"establishment", "change", "deregistration"}
+    for (kind, region, step_no), part in segmented.groupby(["kind", "region_code", "step_no"]):
+        row = got[("business_registrations", kind, region, step_no)]
+        expected = None if part.days.isna().all() else pytest.approx(part.days.mean())
+        assert (row.cases, row.mean_days) == (len(part), expected)
+    assert sum(r.cases for k, r in got.items() if k[0] == "business_registrations" and k[1]) == len(segmented)
+    assert not any(k[1] for k in got if k[0] == "water_connections")  # a process without segments
 
 
 @pytest.mark.spark
@@ -170,8 +181,8 @@ def test_every_shipped_definition_gives_identical_results_on_duckdb_and_spark(la
         spark_steps = engine.step_statistics([Period.parse("2025-02")])
     assert len(duck_steps) == len(spark_steps) > 0
     for a, b in zip(duck_steps, spark_steps, strict=True):
-        assert (a.process, a.region_code, a.step_no, a.cases, a.step_name) == (
-            b.process, b.region_code, b.step_no, b.cases, b.step_name)
+        assert (a.process, a.segment, a.region_code, a.step_no, a.cases, a.step_name) == (
+            b.process, b.segment, b.region_code, b.step_no, b.cases, b.step_name)
         for field in ("mean_days", "p90_days", "share_over_limit"):
             x, y = getattr(a, field), getattr(b, field)
             assert (x is None and y is None) or abs(x - y) <= 1e-9

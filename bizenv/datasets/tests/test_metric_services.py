@@ -308,7 +308,8 @@ def metric_values():
 
 
 def step_values():
-    return {(s.process, s.region.code, s.period, s.step_no): (s.cases, s.mean_days, s.p90_days, s.share_over_limit)
+    return {(s.process, s.segment, s.region.code, s.period, s.step_no): (s.cases, s.mean_days, s.p90_days,
+                                                                           s.share_over_limit)
             for s in StepStatistic.objects.select_related("region")}
 
 
@@ -327,6 +328,8 @@ def test_a_run_over_any_months_gives_the_values_of_the_full_run(crossing):
     full = ms.metric_run(actor=None, periods=WINDOW_MONTHS)
     full_values, full_steps = metric_values(), step_values()
     assert {k[2] for k in full_values} == set(WINDOW_MONTHS) and full_steps
+    assert {k[1] for k in full_steps if k[0] == "business_registrations"} == {
+        "", "establishment", "change", "deregistration"}  # per-segment rows too, the same on every window
     on_time = [k for k in full_values if k[0] == "government_services.item_convenience.on_time_rate"]
     assert len(on_time) == 8  # two regions × four months
 
@@ -364,8 +367,8 @@ def test_spark_over_any_months_gives_the_values_of_the_full_duckdb_computation(c
     periods = [Period.parse(m) for m in WINDOW_MONTHS]
     with MetricEngine("duckdb", files=files, calendar=WorkCalendar.load()) as engine:
         duck = {(r.code, r.region_code, r.period): (r.value, r.record_count) for r in engine.run(specs, periods)}
-        duck_steps = {(r.process, r.region_code, r.period, r.step_no): (r.cases, r.mean_days, r.p90_days,
-                                                                        r.share_over_limit)
+        duck_steps = {(r.process, r.segment, r.region_code, r.period, r.step_no): (
+            r.cases, r.mean_days, r.p90_days, r.share_over_limit)
                       for r in engine.step_statistics(periods)}
     assert full_values == duck and full_steps.keys() == duck_steps.keys()
     for key, stats in full_steps.items():  # percentiles: the engines' interpolation differs in the last bits
