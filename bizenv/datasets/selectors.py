@@ -158,8 +158,9 @@ class RecordPage:
 
 
 def records_page(*, dataset: Dataset, region_codes: set[str], page: int = 1, page_size: int = 50,
-                 region_code: str = "", month: str = "", search: str = "") -> RecordPage:
-    """One page of committed raw records, limited to `region_codes`, newest first."""
+                 region_code: str = "", month: str = "", search: str = "", segment: str = "") -> RecordPage:
+    """One page of committed raw records, limited to `region_codes`, newest first; with `segment`, only the
+    records of that segment (the dataset's segment field, e.g. kind = establishment)."""
     columns = list(dataset.field_names)
     empty = RecordPage(columns, [], 0, 1, page_size)
     codes = sorted(region_codes if not region_code else region_codes & {region_code})
@@ -171,6 +172,9 @@ def records_page(*, dataset: Dataset, region_codes: set[str], page: int = 1, pag
     if search:
         where.append("record_id ILIKE ?")
         params.append(f"%{search}%")
+    if segment and dataset.segment_field:
+        where.append(f'"{dataset.segment_field}" = ?')
+        params.append(segment)
     sql_from = f"FROM read_parquet(?, union_by_name=true) WHERE {' AND '.join(where)}"
     con = _duckdb()
     try:

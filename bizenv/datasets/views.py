@@ -276,16 +276,20 @@ def records(request, dataset: str):
                       {"message": f"区域 {region_code} 不在您的授权范围内，不能查看其原始记录。"}, status=403)
     month = request.GET.get("month", "")
     search = request.GET.get("q", "").strip()[:50]
+    segment = request.GET.get("segment", "")
+    segment = segment if segment in ds.segments else ""
     try:
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
         page_number = 1
     page = selectors.records_page(dataset=ds, region_codes=codes, page=page_number, region_code=region_code,
-                                  month=month if len(month) == 7 else "", search=search)
+                                  month=month if len(month) == 7 else "", search=search, segment=segment)
     regions = Region.objects.filter(code__in=codes).order_by("path")
     names = dict(regions.values_list("code", "name"))
     context = {**NAV, "page_title": f"原始记录 · {ds.name}", "ds": ds, "page": page, "regions": regions,
                "region_names": names, "region_code": region_code, "month": month, "search": search,
+               "segment": segment, "segment_label": ds.field(ds.segment_field).label if ds.segment_field else "",
+               "segments": [(code, choice_label(code)) for code in ds.segments],
                # Coded values (channel, kind …) read in Chinese; the region code with its name.
                "rows": [[_cell(c, r.get(c), names) for c in page.columns] for r in page.rows],
                "labels": [ds.field(c).label for c in page.columns]}

@@ -192,6 +192,24 @@ def test_records_browser_paginates(town):
     assert len(re.findall(r"<td>R\d{3}</td>", third)) == 20
 
 
+def test_records_browser_filters_by_segment_in_chinese_and_keeps_it_on_every_page(town):
+    services.records_ingest(actor=None, dataset="business_registrations", rows_or_table=[
+        *(registration(f"SET{i:03d}") for i in range(60)), registration("CHG-1", kind="change")])
+    client = town.client("office")
+
+    change = client.get("/data/records/business_registrations/", {"segment": "change"}).content.decode()
+    established = client.get("/data/records/business_registrations/", {"segment": "establishment"}).content.decode()
+    unknown = client.get("/data/records/business_registrations/", {"segment": "nope"}).content.decode()
+
+    assert "共 1 条" in change and "CHG-1" in change and "SET000" not in change
+    assert '<option value="change" selected>变更</option>' in change and ">全部业务类型</option>" in change
+    assert "共 60 条" in established and "CHG-1" not in established
+    assert "segment=establishment&amp;q=&amp;page=2" in established  # the pager keeps the segment
+    assert "共 61 条" in unknown  # an unknown segment filters nothing
+    water = client.get("/data/records/water_connections/").content.decode()
+    assert 'name="segment"' not in water  # a dataset without segments has no such filter
+
+
 def test_source_create_token_shown_once_and_pull_queued(town, django_capture_on_commit_callbacks):
     client = town.client("office")
     response = client.post("/data/sources/new/", {
