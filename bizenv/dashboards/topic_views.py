@@ -1,7 +1,8 @@
 """A topic page per first-level indicator (专题) with its tabs: 概览, 对比分析, 自查自评, 研判报告.
 
-Every tab takes ?region= and ?period= (or ?year=&month=); the reads are reports.selectors (region-scoped),
-which compose analysis.reports. An htmx request gets the page body alone (selectors, tabs and the tab).
+Every tab takes ?region= and ?period= (or ?year=&month=), and the overview ?segment= (分类: 设立, 低压居民 …:
+its bottleneck steps, case volumes and indicator rows of that segment only); the reads are reports.selectors
+(region-scoped), which compose analysis.reports. An htmx request gets the page body alone (selectors, tabs and the tab).
 """
 
 from django.http import Http404, HttpResponse
@@ -34,7 +35,7 @@ def _asked_period(request) -> str:
 def _scope(request, code: str) -> selectors.TopicScope:
     try:
         return selectors.topic_scope(user=request.user, code=code, region=request.GET.get("region", ""),
-                                     period=_asked_period(request))
+                                     period=_asked_period(request), segment=request.GET.get("segment", ""))
     except ApplicationError as exc:
         if exc.code == ErrorCode.NOT_FOUND:
             raise Http404(str(exc)) from None
@@ -42,7 +43,39 @@ def _scope(request, code: str) -> selectors.TopicScope:
 
 
 def _query(scope: selectors.TopicScope, **extra) -> str:
-    return urlencode({"region": scope.region.code, "period": scope.period, **extra})
+    segment = {"segment": scope.segment} if scope.segment else {}
+    return urlencode({"region": scope.region.code, "period": scope.period, **segment, **extra})
+
+
+def _segment_links(scope: selectors.TopicScope) -> list[dict]:
+    """全部 and each segment of the topic as overview links keeping region and period (none without segments)."""
+    segments = selectors.topic_segments(scope=scope)
+    if not segments:
+        return []
+    base = reverse("core:topic", args=[scope.code]) + "?"
+    keep = {"region": scope.region.code, "period": scope.period}
+    return [{"code": "", "label": "全部", "url": base + urlencode(keep), "active": not scope.segment},
+            *({"code": s["code"], "label": s["label"], "url": base + urlencode({**keep, "segment": s["code"]}),
+               "active": s["code"] == scope.segment} for s in segments)]
+
+
+def _segment_rows(scope: selectors.TopicScope, rows: list[dict]) -> list[dict]:
+    """The indicator rows of the chosen segment: its leaves (marked) and their ancestors; every row when the
+    segment has no leaf of its own."""
+    leaves = selectors.topic_segment_leaves(scope=scope)
+    if not leaves:
+        return rows
+    by_pk = {n.pk: n for n in scope.nodes}
+    keep = set()
+    for node in scope.nodes:
+        if node.code in leaves:
+            while node is not None:
+                keep.add(node.code)
+                node = by_pk.get(node.parent_id)
+    out = [r for r in rows if r["indicator"].code in keep]
+    for row in out:
+        row["segment_leaf"] = row["indicator"].code in leaves
+    return out
 
 
 def _base_context(request, scope: selectors.TopicScope, tab: str) -> dict:
@@ -63,6 +96,8 @@ def _base_context(request, scope: selectors.TopicScope, tab: str) -> dict:
         "year": period.year if period else None, "month": period.index if period else None,
         "form_action": next(t["url"].split("?")[0] for t in tabs if t["active"]),
         "can_view_records": has_permission(request.user, Permission.VIEW_RECORDS),
+        "segments": _segment_links(scope),
+        "segment_field_label": next((s["field_label"] for s in selectors.topic_segments(scope=scope)), ""),
     }
 
 
@@ -87,7 +122,7 @@ def topic(request, code: str):
     peers = selectors.topic_peer_changes(user=user, scope=scope)
     headline = selectors.topic_headline(user=user, scope=scope, peers=peers)
     node_scores = selectors.topic_node_scores(user=user, scope=scope)
-    rows = selectors.topic_tree_rows(scope=scope)
+    rows = _segment_rows(scope, selectors.topic_tree_rows(scope=scope))
     for row in rows:
         row["now"] = node_scores.get(row["indicator"].code)
     volumes = selectors.topic_volumes(user=user, scope=scope)
@@ -101,13 +136,15 @@ def topic(request, code: str):
         "peers": peers, "headline": headline,
         "headline_deltas": [("同比变化", headline["yoy"], "较上年同月（分）" + ("，各区县平均" if scope.aggregate else "")),
                             ("环比变化", headline["pop"], "较上月（分）" + ("，各区县平均" if scope.aggregate else ""))],
-        "rows": rows,
+        "rows": rows, "segment_limited": any(r.get("segment_leaf") for r in rows),
         "weights_chart": charts.weights_pie([(c.name, c.weight) for c in second_level]) if second_level else None,
         "peers_chart": topic_charts.region_bar([(p.code, p.name, p.score) for p in peers],
                                                value_label=f"{scope.indicator.name}得分", unit="分",
                                                highlight=scope.region.code) if peers else None,
         "volumes_chart": topic_charts.line_chart(
-            volumes[0]["periods"], [(v["dataset"].name, v["counts"]) for v in volumes], unit="件"
+            volumes[0]["periods"],
+            [(v["dataset"].name + (f" · {scope.segment_label}" if scope.segment else ""), v["counts"]) for v in volumes],
+            unit="件"
         ) if volumes else None,
         "volumes": volumes,
         "processes": processes,

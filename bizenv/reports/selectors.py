@@ -12,7 +12,7 @@ from bizenv.analysis.changes import delta
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.datasets.bottlenecks import summarise_regions, summarise_steps
-from bizenv.datasets.catalog import DATASETS, Dataset
+from bizenv.datasets.catalog import DATASETS, Dataset, choice_label
 from bizenv.datasets.selectors import step_statistics
 from bizenv.evaluation.selectors import run_latest_per_period
 from bizenv.indicators.models import Indicator, SystemVersion
@@ -47,19 +47,25 @@ class TopicScope:
     regions: tuple[Region, ...]  # the regions the user may choose
     period: str  # "" when nothing was evaluated yet
     periods: tuple[str, ...]  # evaluated months, newest first
+    segment: str = ""  # the segment of the topic's process chosen (设立, 低压居民 …); "" = every case
 
     @property
     def code(self) -> str:
         return self.indicator.code
 
     @property
+    def segment_label(self) -> str:
+        return choice_label(self.segment) if self.segment else ""
+
+    @property
     def level2(self) -> list[Indicator]:
         return [n for n in self.nodes if n.level == 2]
 
 
-def topic_scope(*, user, code: str, region: str = "", period: str = "") -> TopicScope:
+def topic_scope(*, user, code: str, region: str = "", period: str = "", segment: str = "") -> TopicScope:
     """The scope asked for: default region = the user's own (highest) region, default period = the latest
-    evaluated month. A region the user may not see is a not-found error."""
+    evaluated month, default segment = every case. A region the user may not see is a not-found error, and so
+    is a segment the topic's processes do not have."""
     version = active_version()
     if version is None:
         raise ApplicationError("尚未发布指标体系。", code=ErrorCode.NOT_FOUND)
@@ -91,9 +97,11 @@ def topic_scope(*, user, code: str, region: str = "", period: str = "") -> Topic
         period = str(Period.parse(period))
     elif periods:
         period = periods[0]
+    if segment and segment not in {s for d in DATASETS.values() if d.topic == code for s in d.segments}:
+        raise ApplicationError(f"专题“{indicator.name}”没有这个分类。", code=ErrorCode.NOT_FOUND)
     return TopicScope(version=version, indicator=indicator, nodes=nodes, region=chosen, aggregate=bool(below),
                       peers=tuple(peers), peers_complete=complete, regions=tuple(r for r in visible if r.level != RegionLevel.PROVINCE),
-                      period=period, periods=tuple(periods))
+                      period=period, periods=tuple(periods), segment=segment)
 
 
 def _tree_order(scope: TopicScope) -> list[Indicator]:
@@ -152,31 +160,68 @@ def _subtree_codes(scope: TopicScope) -> set[str]:
     return {r.code for r in scope.regions if r.path.startswith(scope.region.path)}
 
 
-def topic_bottlenecks(*, user, scope: TopicScope) -> list[dict]:
-    """Per measured process: the step statistics of the period summed over the region's subtree."""
-    codes = _subtree_codes(scope)
+def topic_segments(*, scope: TopicScope) -> list[dict]:
+    """The segments users pick on the topic (分类): [{code, label, field_label}] of the topic's processes, in
+    catalogue order; empty when no process of the topic has segments."""
     out = []
     for dataset in topic_processes(scope=scope):
-        period, rows = step_statistics(user=user, process=dataset.code, period=scope.period)
+        if dataset.segment_field:
+            label = dataset.field(dataset.segment_field).label
+            out.extend({"code": code, "label": choice_label(code), "field_label": label} for code in dataset.segments)
+    return out
+
+
+def _segmented_processes(scope: TopicScope) -> list[Dataset]:
+    """The topic's processes that have the scope's segment (all of them for every case)."""
+    return [d for d in topic_processes(scope=scope) if not scope.segment or scope.segment in d.segments]
+
+
+def topic_segment_leaves(*, scope: TopicScope) -> set[str]:
+    """Codes of the topic's indicators computed from the scope's segment only (their active metric definition
+    filters the segment field on it, e.g. 企业设立登记耗时 for 设立); empty for every case."""
+    from bizenv.datasets.models import MetricDefinition
+
+    if not scope.segment:
+        return set()
+    fields = {d.code: d.segment_field for d in _segmented_processes(scope) if d.segment_field}
+    out = set()
+    for definition in MetricDefinition.objects.filter(is_active=True, dataset__in=list(fields),
+                                                      indicator_code__startswith=scope.code + "."):
+        for f in definition.spec.get("filters", []):
+            if (f.get("field") == fields[definition.dataset] and f.get("op") == "eq"
+                    and f.get("value") == scope.segment):
+                out.add(definition.indicator_code)
+    return out
+
+
+def topic_bottlenecks(*, user, scope: TopicScope) -> list[dict]:
+    """Per measured process: the step statistics of the period summed over the region's subtree (of the
+    scope's segment's cases only when one is chosen)."""
+    codes = _subtree_codes(scope)
+    out = []
+    for dataset in _segmented_processes(scope):
+        period, rows = step_statistics(user=user, process=dataset.code, period=scope.period, segment=scope.segment)
         rows = [r for r in rows if r.region_code in codes]
         if rows:
             out.append({"dataset": dataset, "period": period, "steps": summarise_steps(rows),
-                        "regions": summarise_regions(rows)})
+                        "regions": summarise_regions(rows), "segment": scope.segment,
+                        "segment_label": scope.segment_label})
     return out
 
 
 def topic_volumes(*, user, scope: TopicScope, months: int = 12) -> list[dict]:
     """Cases per month of each measured process in the region's subtree (the step with the most cases of each
-    region counts as its cases), for the `months` months up to the period."""
+    region counts as its cases), for the `months` months up to the period — of the scope's segment only when
+    one is chosen."""
     if not scope.period:
         return []
     codes = _subtree_codes(scope)
     periods = [str(Period.parse(scope.period).shift(i - months + 1)) for i in range(months)]
     out = []
-    for dataset in topic_processes(scope=scope):
+    for dataset in _segmented_processes(scope):
         counts = []
         for period in periods:
-            _, rows = step_statistics(user=user, process=dataset.code, period=period)
+            _, rows = step_statistics(user=user, process=dataset.code, period=period, segment=scope.segment)
             per_region: dict[str, int] = {}
             for row in rows:
                 if row.region_code in codes:
@@ -326,7 +371,7 @@ def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:
     steps, process_name = (), ""
     if processes:
         first = processes[0]
-        process_name = first["dataset"].name
+        process_name = first["dataset"].name + (f"（{first['segment_label']}）" if first["segment_label"] else "")
         steps = tuple(StepLine(name=s.step_name, cases=s.cases, mean_days=s.mean_days,
                                share_over_limit=s.share_over_limit, slowest_region=s.slowest_region)
                       for s in first["steps"])
