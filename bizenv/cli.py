@@ -59,7 +59,7 @@ def cmd_demo(args) -> int:
     from django.conf import settings
 
     from bizenv.demo import demo_build
-    from bizenv.organisations.demo import DEMO_PASSWORD
+    from bizenv.demo.regions import DEMO_PASSWORD
 
     print(f"数据目录：{settings.DATA_DIR}", flush=True)
     print(f"数据库：{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}", flush=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bizenv.organisations.demo import DEMO_PASSWORD, build_demo
+from bizenv.demo import DEMO_PASSWORD, build_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ import pytest
 
 from bizenv.core import charts
 from bizenv.datasets.models import StepStatistic
-from bizenv.evaluation.services import demo_evaluations_build
+from bizenv.demo.evaluations import demo_evaluations_build
 from bizenv.indicators.selectors import active_version
 from bizenv.indicators.services import SHIPPED_SYSTEMS_DIR, indicator_system_import
 from bizenv.observations.models import Observation
@@ -26,7 +26,7 @@ SHARES = {
 def load_systems():
     import yaml
 
-    from bizenv.organisations.demo import DEPARTMENTS_FILE
+    from bizenv.demo.regions import DEPARTMENTS_FILE
 
     for item in yaml.safe_load(DEPARTMENTS_FILE.read_text(encoding="utf-8")):
         department_upsert(actor=None, code=item["code"], name=item["name"], kind=item.get("kind", "bureau"))

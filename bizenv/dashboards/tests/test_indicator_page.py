@@ -25,7 +25,7 @@ def make_profile_world():
     """make_world() plus the shipped indicator system and approved water-connection values per month."""
     import yaml
 
-    from bizenv.organisations.demo import DEPARTMENTS_FILE
+    from bizenv.demo.regions import DEPARTMENTS_FILE
 
     world = make_world()
     for item in yaml.safe_load(DEPARTMENTS_FILE.read_text(encoding="utf-8")):

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def _load_systems():
     import yaml
 
-    from bizenv.organisations.demo import DEPARTMENTS_FILE
+    from bizenv.demo.regions import DEPARTMENTS_FILE
 
     for item in yaml.safe_load(DEPARTMENTS_FILE.read_text(encoding="utf-8")):
         department_upsert(actor=None, code=item["code"], name=item["name"], kind=item.get("kind", "bureau"))

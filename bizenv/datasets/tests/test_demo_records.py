@@ -9,7 +9,7 @@ import pytest
 from bizenv.datasets.catalog import DATASETS, PROCESSES, FieldType
 from bizenv.datasets.demo_records import UNKNOWN_REGION, conforming_schema, demo_months, demo_window, generate
 from bizenv.datasets.lake import arrow_schema
-from bizenv.organisations.demo import CITY_CHILDREN
+from bizenv.demo.regions import CITY_CHILDREN
 
 MONTHS = [f"{y}-{m:02d}" for y in (2023, 2024, 2025) for m in range(1, 13)]
 REGIONS = [
@@ -229,11 +229,11 @@ def test_the_demo_window_stops_where_the_calendar_does():
 @pytest.mark.django_db
 def test_the_demo_collection_lands_records_computes_metrics_and_leaves_departments_late(lake):
     from bizenv.core.models import AuditLog
-    from bizenv.datasets.demo_records import demo_collection_build
     from bizenv.datasets.models import BatchStatus, QuarantinedRecord, RecordBatch
+    from bizenv.demo import build_demo
+    from bizenv.demo.records import demo_collection_build
     from bizenv.observations.models import Observation, ObservationStatus, ReportingRound
     from bizenv.observations.selectors import round_completeness
-    from bizenv.organisations.demo import build_demo
 
     build_demo(progress=lambda m: None)
     today = dt.date(2026, 11, 23)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bizenv.core.errors import ApplicationError, PermissionDenied
+from bizenv.demo.evaluations import demo_evaluations_build
 from bizenv.evaluation import selectors, services
 from bizenv.evaluation.models import EvaluationRun, RedBlackList
 from bizenv.evaluation.release_rules import RuleError, release_entries, scores_table
@@ -163,11 +164,11 @@ def test_demo_evaluates_every_month_and_publishes_the_latest_idempotently(versio
     for month in (1, 2, 3):
         fill(version, ind, counties, f"2026-0{month}", seed=month)
     said = []
-    result = services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST")
+    result = demo_evaluations_build(progress=said.append, system_code="EVAL-TEST")
     assert result == {"评价计算": 3, "红黑榜": 1} and said
     latest = RedBlackList.objects.get()
     assert latest.period == "2026-03" and latest.status == "published"
-    assert services.demo_evaluations_build(progress=said.append, system_code="EVAL-TEST") == result
+    assert demo_evaluations_build(progress=said.append, system_code="EVAL-TEST") == result
     assert EvaluationRun.objects.count() == 3 and RedBlackList.objects.count() == 1
 
 
@@ -176,13 +177,13 @@ def test_demo_leaves_a_draft_drawn_up_by_office_for_reviewer_to_review(version, 
     for month in (1, 2, 3):
         fill(version, ind, counties, f"2026-0{month}", seed=month)
 
-    result = services.demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST")
+    result = demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST")
 
     assert result == {"评价计算": 3, "红黑榜": 2}
     draft = RedBlackList.objects.get(status="draft")
     assert draft.period == "2026-02" and draft.created_by == office
     assert RedBlackList.objects.get(status="published").period == "2026-03"
-    assert services.demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST") == result
+    assert demo_evaluations_build(progress=lambda m: None, system_code="EVAL-TEST") == result
     assert RedBlackList.objects.count() == 2
     with pytest.raises(ApplicationError, match="审核人不能是红黑榜的创建人"):
         services.red_black_list_review(actor=office, release=draft)

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from bizenv.organisations.demo import build_demo
+from bizenv.demo import build_demo
 from bizenv.organisations.models import User
 
 

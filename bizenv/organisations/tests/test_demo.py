@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from bizenv.core.models import AuditLog
-from bizenv.organisations.demo import DEMO_PASSWORD, build_demo
+from bizenv.demo import DEMO_PASSWORD, build_demo
 from bizenv.organisations.models import MapLayer, Region, RegionLevel, Role, RoleGrant, User
 
 pytestmark = pytest.mark.django_db

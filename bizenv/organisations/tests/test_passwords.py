@@ -6,8 +6,8 @@ from django.test import Client
 
 from bizenv.core.errors import PermissionDenied
 from bizenv.core.models import AuditLog
+from bizenv.demo.regions import DEMO_PASSWORD
 from bizenv.organisations import services
-from bizenv.organisations.demo import DEMO_PASSWORD
 from bizenv.organisations.models import User
 
 pytestmark = pytest.mark.django_db

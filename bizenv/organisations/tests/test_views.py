@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from bizenv.core.models import AuditLog
-from bizenv.organisations.demo import DEMO_PASSWORD
+from bizenv.demo.regions import DEMO_PASSWORD
 from bizenv.organisations.models import MapLayer, Region, Role, RoleGrant, User
 
 pytestmark = pytest.mark.django_db

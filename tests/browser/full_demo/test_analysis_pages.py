@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bizenv.organisations.demo import DEMO_PASSWORD
+from bizenv.demo.regions import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from docx import Document
 
+from bizenv.demo.regions import DEMO_PASSWORD
 from bizenv.evaluation.models import RedBlackList
-from bizenv.organisations.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

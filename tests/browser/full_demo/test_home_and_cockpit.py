@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from bizenv.organisations.demo import DEMO_PASSWORD
+from bizenv.demo.regions import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

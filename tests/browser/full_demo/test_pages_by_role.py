@@ -7,10 +7,10 @@ administrators are refused the business pages; a county user is refused another 
 import pytest
 
 from bizenv.datasets.catalog import DATASETS
+from bizenv.demo.regions import DEMO_PASSWORD
 from bizenv.evaluation.models import EvaluationRun, RedBlackList, ReleaseStatus
 from bizenv.indicators.selectors import active_version
 from bizenv.observations.models import ReportingRound
-from bizenv.organisations.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from bizenv.demo.regions import DEMO_PASSWORD
 from bizenv.indicators.selectors import active_version
-from bizenv.organisations.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from docx import Document
 
-from bizenv.organisations.demo import DEMO_PASSWORD
+from bizenv.demo.regions import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

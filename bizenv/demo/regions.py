@@ -14,8 +14,6 @@ from pathlib import Path
 
 import yaml
 
-from bizenv.indicators.models import IndicatorSystem
-from bizenv.indicators.services import indicator_systems_load_shipped
 from bizenv.organisations import services
 from bizenv.organisations.models import (
     Department,
@@ -29,7 +27,7 @@ from bizenv.organisations.models import (
 )
 
 DEMO_PASSWORD = "Bizenv@2026"
-DEPARTMENTS_FILE = Path(__file__).resolve().parent / "data" / "departments.yaml"
+DEPARTMENTS_FILE = Path(__file__).resolve().parents[1] / "organisations" / "data" / "departments.yaml"
 
 PROVINCE = {
     "code": "990000",
@@ -310,8 +308,8 @@ def _ensure_account(
     return user
 
 
-def build_demo(*, scale: str = "small", progress: Callable[[str], object] = print) -> DemoSummary:
-    """Create (or complete) the demonstration data; safe to run any number of times."""
+def regions_build(*, scale: str = "small", progress: Callable[[str], object] = print) -> DemoSummary:
+    """Create (or complete) the demo's regions, departments, map layers and accounts; safe to rerun."""
     if scale not in ("small", "province"):
         raise ValueError(f"未知的数据规模：{scale}（可选 small、province）")
     progress("建立区域：示范省 → 示范市 → 县（市、区）与开发区")
@@ -325,10 +323,6 @@ def build_demo(*, scale: str = "small", progress: Callable[[str], object] = prin
     progress("导入市级部门与单位")
     departments = _load_departments(city)
     progress(f"已导入 {departments} 个部门")
-
-    progress("导入并发布内置指标体系")
-    versions = indicator_systems_load_shipped(actor=None)
-    progress(f"指标体系已就绪：{len(versions)} 个版本")
 
     progress("生成示意地图边界（虚构，非真实行政区划）")
     map_regions = [city] + (
@@ -361,6 +355,5 @@ def build_demo(*, scale: str = "small", progress: Callable[[str], object] = prin
         "用户": User.objects.count(),
         "角色授权": RoleGrant.objects.count(),
         "地图图层": MapLayer.objects.count(),
-        "指标体系": IndicatorSystem.objects.count(),
     }
     return DemoSummary(counts=counts, accounts=accounts)
