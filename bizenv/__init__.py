@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 PLATFORM_APPS = (
     "bizenv.core",
     "bizenv.organisations",
+    "bizenv.workdays",
     "bizenv.indicators",
     "bizenv.datasets",
     "bizenv.observations",

@@ -9,7 +9,7 @@ urlpatterns = [
     path("manage/", include("bizenv.organisations.urls")),
     path("reporting/", include("bizenv.observations.urls")),
     path("data/metrics/", include(metric_urls.metrics_patterns)),
-    path("data/calendar/", include(metric_urls.calendar_patterns)),
+    path("data/calendar/", include("bizenv.workdays.urls")),
     path("data/", include("bizenv.datasets.urls")),
     path("evaluation/", include("bizenv.evaluation.urls")),
     path("", include("bizenv.dashboards.urls")),

@@ -28,10 +28,10 @@ import pyarrow.parquet as pq
 
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period, PeriodKind
-from bizenv.datasets.calendar import WorkCalendar, uncovered_message
 from bizenv.datasets.catalog import DATASETS, FieldType
 from bizenv.datasets.lake import arrow_schema
 from bizenv.datasets.metrics import STEPS_DATASET, Aggregation, FilterOp, MeasureKind, MetricSpec
+from bizenv.workdays.calendar import WorkCalendar, uncovered_message
 
 P90 = 0.9
 

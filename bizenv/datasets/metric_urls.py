@@ -1,4 +1,4 @@
-"""URLs of the metric definition pages (/data/metrics/) and the calendar administration (/data/calendar/)."""
+"""URLs of the metric definition pages (/data/metrics/)."""
 
 from django.urls import path
 
@@ -9,8 +9,3 @@ metrics_patterns = ([
     path("<str:code>/", views.metric_definition_detail, name="detail"),
 ], "metrics")
 
-calendar_patterns = ([
-    path("", views.calendar_page, name="page"),
-    path("overrides/<str:day>/delete/", views.calendar_override_delete, name="override_delete"),
-    path("years/<int:year>/delete/", views.calendar_year_delete, name="year_delete"),
-], "calendar")

@@ -589,7 +589,7 @@ def evidence_remove(*, actor, evidence: Evidence) -> None:
 
 def _workday_predicate():
     """The platform's WorkCalendar; for a year nobody has entered yet, weekdays — and the year is noted."""
-    from bizenv.datasets.calendar import WorkCalendar
+    from bizenv.workdays.calendar import WorkCalendar
 
     calendar = WorkCalendar.load()
     guessed: set[int] = set()

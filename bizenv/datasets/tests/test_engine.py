@@ -9,12 +9,12 @@ import pytest
 
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period
-from bizenv.datasets.calendar import WorkCalendar
 from bizenv.datasets.catalog import DATASETS
 from bizenv.datasets.engine import MetricEngine
 from bizenv.datasets.lake import arrow_schema
 from bizenv.datasets.metrics import metric_spec_parse, metric_specs_load
 from bizenv.datasets.synthetic_records import generate, write_lake
+from bizenv.workdays.calendar import WorkCalendar
 
 SHIPPED = Path(__file__).resolve().parents[1] / "metric_definitions"
 PERIODS = [Period.parse("2025-02"), Period.parse("2025-10"), Period.parse("2025-Q1"), Period.parse("2025")]

@@ -12,14 +12,11 @@ from bizenv.core.errors import ApplicationError, PermissionDenied
 from bizenv.core.models import AuditLog, Job, JobStatus
 from bizenv.core.periods import Period
 from bizenv.datasets import metric_services as ms
-from bizenv.datasets.calendar import WorkCalendar
 from bizenv.datasets.catalog import DATASETS
 from bizenv.datasets.engine import MetricEngine
 from bizenv.datasets.lake import lake_files, lake_write_files
 from bizenv.datasets.models import (
     BatchStatus,
-    CalendarOverride,
-    CalendarYear,
     LakeFile,
     MetricDefinition,
     MetricRun,
@@ -31,6 +28,9 @@ from bizenv.datasets.tasks import metric_run_job
 from bizenv.datasets.tests.recordkit import EAST, NORTH
 from bizenv.indicators.tests.conftest import SYSTEMS_DIR, import_file, load_departments
 from bizenv.observations.models import Observation, ObservationRevision, ObservationSource
+from bizenv.workdays import services as wd
+from bizenv.workdays.calendar import WorkCalendar
+from bizenv.workdays.models import CalendarOverride, CalendarYear
 
 SHIPPED = Path(ms.__file__).parent / "metric_definitions"
 
@@ -120,7 +120,7 @@ def test_rerun_with_the_same_inputs_writes_nothing(records):
 def test_new_records_or_a_calendar_change_mean_a_new_run(records, system):
     ms.metric_definitions_load_shipped(actor=None)
     first = ms.metric_run(actor=None, periods=["2025-02"])
-    ms.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
+    wd.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
     second = ms.metric_run(actor=None, periods=["2025-02"])
     assert not second.reused and second.run.pk != first.run.pk
     assert second.updated > 0  # durations across 02-10 changed
@@ -165,14 +165,14 @@ def test_unknown_engine_is_rejected(records):
 def test_calendar_overrides_are_audited_and_only_for_the_sysadmin(town):
     admin, office = town.users["sysadmin"], town.users["office"]
     with pytest.raises(PermissionDenied):
-        ms.calendar_override_set(actor=office, day=date(2026, 5, 6), is_workday=False)
-    ms.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")
-    ms.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")  # no-op
+        wd.calendar_override_set(actor=office, day=date(2026, 5, 6), is_workday=False)
+    wd.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")
+    wd.calendar_override_set(actor=admin, day=date(2026, 5, 6), is_workday=False, note="地方假日")  # no-op
     assert AuditLog.objects.filter(action="calendar_override.set").count() == 1
-    from bizenv.datasets.calendar import WorkCalendar
+    from bizenv.workdays.calendar import WorkCalendar
 
     assert not WorkCalendar.load().is_workday(date(2026, 5, 6))
-    ms.calendar_override_remove(actor=admin, day=date(2026, 5, 6))
+    wd.calendar_override_remove(actor=admin, day=date(2026, 5, 6))
     assert not CalendarOverride.objects.exists()
     assert WorkCalendar.load().is_workday(date(2026, 5, 6))
 
@@ -180,12 +180,12 @@ def test_calendar_overrides_are_audited_and_only_for_the_sysadmin(town):
 def test_marking_a_year_complete(town):
     admin = town.users["sysadmin"]
     with pytest.raises(ApplicationError, match="已由内置节假日数据覆盖"):
-        ms.calendar_year_mark_complete(actor=admin, year=2025)
-    ms.calendar_year_mark_complete(actor=admin, year=2027, note="国务院办公厅通知")
-    from bizenv.datasets.calendar import WorkCalendar
+        wd.calendar_year_mark_complete(actor=admin, year=2025)
+    wd.calendar_year_mark_complete(actor=admin, year=2027, note="国务院办公厅通知")
+    from bizenv.workdays.calendar import WorkCalendar
 
     assert WorkCalendar.load().covers(2027)
-    ms.calendar_year_unmark(actor=admin, year=2027)
+    wd.calendar_year_unmark(actor=admin, year=2027)
     assert not WorkCalendar.load().covers(2027)
 
 
@@ -255,7 +255,7 @@ def test_a_rerun_that_changes_values_keeps_each_change_in_the_history_and_spares
     locked = Observation.objects.filter(region__code=EAST, period="2025-02")
     locked_ids = set(locked.values_list("pk", flat=True))
     locked.update(status="locked")
-    ms.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
+    wd.calendar_override_set(actor=None, day=date(2025, 2, 10), is_workday=False, note="测试")
 
     second = ms.metric_run(actor=None, periods=["2025-02"])
 

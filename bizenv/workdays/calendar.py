@@ -87,7 +87,7 @@ class WorkCalendar:
     @classmethod
     def load(cls) -> WorkCalendar:
         """The calendar as the administrators have set it (CalendarOverride and CalendarYear rows)."""
-        from bizenv.datasets.models import CalendarOverride, CalendarYear
+        from bizenv.workdays.models import CalendarOverride, CalendarYear
 
         overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
         years = frozenset(CalendarYear.objects.values_list("year", flat=True))

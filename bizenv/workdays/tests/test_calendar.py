@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bizenv.core.errors import ApplicationError
-from bizenv.datasets.calendar import WorkCalendar
+from bizenv.workdays.calendar import WorkCalendar
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Working days: the calendar every deadline and duration of the platform counts on (decision 0007)."""
