@@ -14,4 +14,5 @@ PLATFORM_APPS = (
     "bizenv.evaluation",
     "bizenv.analysis",
     "bizenv.dashboards",
+    "bizenv.site",
 )

@@ -43,21 +43,15 @@ def request_validation_error(request, exc: NinjaValidationError):
 
 
 def _mount() -> None:
-    from bizenv.analysis.api import router as analysis_router
-    from bizenv.core.api import router as core_router
-    from bizenv.datasets.api import router as datasets_router
-    from bizenv.evaluation.api import router as evaluation_router
-    from bizenv.indicators.api import router as indicators_router
-    from bizenv.observations.api import router as observations_router
-    from bizenv.organisations.api import router as organisations_router
+    """Every app's router (`<app>.api.router`) at the `api_prefix` its AppConfig declares."""
+    import importlib
 
-    api.add_router("/", core_router)
-    api.add_router("/organisations/", organisations_router)
-    api.add_router("/indicators/", indicators_router)
-    api.add_router("/datasets/", datasets_router)
-    api.add_router("/observations/", observations_router)
-    api.add_router("/evaluation/", evaluation_router)
-    api.add_router("/analysis/", analysis_router)
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        prefix = getattr(config, "api_prefix", None)
+        if prefix is not None:
+            api.add_router(prefix, importlib.import_module(f"{config.name}.api").router)
 
 
 _mount()

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "bizenv.core.middleware.LoginRequiredMiddleware",
+    "bizenv.site.middleware.LoginRequiredMiddleware",
     "bizenv.organisations.middleware.PasswordChangeRequiredMiddleware",
     "bizenv.core.middleware.DataVersionMiddleware",
     # axes last, as its documentation asks
@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bizenv.core.context_processors.navigation",
+                "bizenv.site.context_processors.navigation",
             ],
         },
     }
@@ -143,9 +143,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:login"
+LOGIN_URL = "site:login"
+LOGIN_REDIRECT_URL = "dashboards:home"
+LOGOUT_REDIRECT_URL = "site:login"
 
 # 30 minutes without a request ends the session.
 SESSION_COOKIE_AGE = int(os.environ.get("BIZENV_IDLE_TIMEOUT_SECONDS", 30 * 60))
@@ -160,7 +160,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "site/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = _env_bool("BIZENV_AXES_ENABLED", True)
 

@@ -1,17 +1,20 @@
+"""URLs: the API, then every app's pages, as its AppConfig declares them (`url_prefix` for its `urls` module,
+or `url_modules` for several), in the order of bizenv.PLATFORM_APPS."""
+
+from django.apps import apps
 from django.urls import include, path
 
-from bizenv.datasets import metric_urls
 from config.api import api
 
-urlpatterns = [
-    path("api/v1/", api.urls),
-    path("indicators/", include("bizenv.indicators.urls")),
-    path("manage/", include("bizenv.organisations.urls")),
-    path("reporting/", include("bizenv.observations.urls")),
-    path("data/metrics/", include(metric_urls.metrics_patterns)),
-    path("data/calendar/", include("bizenv.workdays.urls")),
-    path("data/", include("bizenv.datasets.urls")),
-    path("evaluation/", include("bizenv.evaluation.urls")),
-    path("", include("bizenv.dashboards.urls")),
-    path("", include("bizenv.core.urls")),
-]
+
+def _app_urls() -> list:
+    out = []
+    for config in apps.get_app_configs():
+        modules = getattr(config, "url_modules", None)
+        if modules is None and getattr(config, "url_prefix", None) is not None:
+            modules = ((config.url_prefix, f"{config.name}.urls"),)
+        out += [path(prefix, include(module)) for prefix, module in modules or ()]
+    return out
+
+
+urlpatterns = [path("api/v1/", api.urls), *_app_urls()]

@@ -5,3 +5,4 @@ class AnalysisConfig(AppConfig):
     name = "bizenv.analysis"
     label = "analysis"
     verbose_name = "对比分析与自查自评"
+    api_prefix = "/analysis/"

@@ -36,20 +36,6 @@ def audit_actions() -> list[str]:
     return sorted(AuditLog.objects.values_list("action", flat=True).distinct())
 
 
-def job_get(*, pk: int, user) -> Job | None:
-    """The job when `user` may see it: its creator, or the office for office jobs."""
-    from bizenv.organisations.permissions import Permission, has_permission
-
-    job = Job.objects.select_related("created_by").filter(pk=pk).first()
-    if job is None:
-        return None
-    if job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None):
-        return job
-    if job.for_office and has_permission(user, Permission.REVIEW_DATA):
-        return job
-    return None
-
-
 def job_waiting_for_worker(job: Job, *, grace_seconds: int = 5) -> bool:
     """True when the job has sat queued longer than a worker would leave it: no worker is running."""
     return job.status == JobStatus.QUEUED and (timezone.now() - job.created_at).total_seconds() > grace_seconds

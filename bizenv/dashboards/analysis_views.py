@@ -10,11 +10,11 @@ from django_htmx.http import push_url
 
 from bizenv.analysis import charts, reports, selectors
 from bizenv.analysis.query import MEASURE_LABELS, query_xlsx, snapshot_table, trend_table
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period
 from bizenv.dashboards.forms_analysis import SPAN_LABELS, VIEW_LABELS, compare_filters, self_filters
 from bizenv.evaluation.selectors import evaluation_periods, run_list, run_ranking
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 
@@ -186,7 +186,7 @@ def compare_export(request):
         # Regions outside the user's scope are refused as such (absent codes alike, so nothing leaks).
         outside = [c for c in f.regions if c not in {r.code for r in setting.visible}]
         if outside:
-            return render(request, "core/forbidden.html", {
+            return render(request, "site/forbidden.html", {
                 "message": f"区域 {'、'.join(outside)} 不在您的授权范围内，不能导出其数据。"}, status=403)
         periods = reports.query_periods(periods=f.periods)
         rows = reports.combined_query(user=request.user, regions=f.regions, periods=periods,

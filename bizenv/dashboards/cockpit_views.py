@@ -3,10 +3,10 @@
 from django.shortcuts import render
 
 from bizenv.core import charts
-from bizenv.core.decorators import permission_required
 from bizenv.dashboards.overview import dashboard_overview, process_bottleneck
 from bizenv.dashboards.views import map_chart, ranking_chart, trend_chart
 from bizenv.dashboards.warnings import DROP_THRESHOLD
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 
 REFRESH_SECONDS = 300

@@ -7,7 +7,6 @@ from django.shortcuts import render
 
 from bizenv.analysis import reports
 from bizenv.analysis import selectors as analysis_selectors
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.dashboards import profile_charts
@@ -19,6 +18,7 @@ from bizenv.indicators.weights import (
     describe_conditions,
     effective_weights,
 )
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.models import Region
 from bizenv.organisations.permissions import Permission, regions_for
 

@@ -11,13 +11,13 @@ from django.urls import reverse
 from bizenv.analysis import reports
 from bizenv.analysis import selectors as analysis_selectors
 from bizenv.analysis.gaps import TARGET_LABELS, GapTarget
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.dashboards import profile_charts
 from bizenv.dashboards.indicator_views import evaluated_periods, not_found, period_choice, visible_regions
 from bizenv.evaluation.selectors import composite_history, run_latest_per_period
 from bizenv.indicators.selectors import active_version
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 
 HISTORY = 24

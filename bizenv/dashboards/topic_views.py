@@ -12,17 +12,17 @@ from django.utils.http import content_disposition_header, urlencode
 
 from bizenv.analysis import charts as analysis_charts
 from bizenv.core import charts, documents
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
 from bizenv.reports import charts as topic_charts
 from bizenv.reports import rendering, selectors
 from bizenv.reports.topic import period_menu, report_filename, summary_text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TABS = (("overview", "概览", "core:topic"), ("compare", "对比分析", "dashboards:topic_compare"),
-        ("assessment", "自查自评", "dashboards:topic_self_assessment"), ("report", "研判报告", "core:topic"))
+TABS = (("overview", "概览", "dashboards:topic"), ("compare", "对比分析", "dashboards:topic_compare"),
+        ("assessment", "自查自评", "dashboards:topic_self_assessment"), ("report", "研判报告", "dashboards:topic"))
 
 
 def _asked_period(request) -> str:
@@ -52,7 +52,7 @@ def _segment_links(scope: selectors.TopicScope) -> list[dict]:
     segments = selectors.topic_segments(scope=scope)
     if not segments:
         return []
-    base = reverse("core:topic", args=[scope.code]) + "?"
+    base = reverse("dashboards:topic", args=[scope.code]) + "?"
     keep = {"region": scope.region.code, "period": scope.period}
     return [{"code": "", "label": "全部", "url": base + urlencode(keep), "active": not scope.segment},
             *({"code": s["code"], "label": s["label"], "url": base + urlencode({**keep, "segment": s["code"]}),

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from bizenv.dashboards import analysis_views, cockpit_views, indicator_views, region_views, topic_views
+from bizenv.dashboards import analysis_views, cockpit_views, indicator_views, region_views, topic_views, views
 
 app_name = "dashboards"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("topics/", views.topics, name="topics"),
+    path("topics/<str:code>/", topic_views.topic, name="topic"),
     path("compare/", analysis_views.compare, name="compare"),
     path("compare/export.xlsx", analysis_views.compare_export, name="compare_export"),
     path("self-assessment/", analysis_views.self_assessment, name="self_assessment"),

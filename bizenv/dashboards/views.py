@@ -3,10 +3,10 @@
 from django.shortcuts import render
 
 from bizenv.core import charts
-from bizenv.core.decorators import permission_required
 from bizenv.dashboards.overview import Overview, dashboard_overview, map_centres
 from bizenv.dashboards.warnings import DROP_THRESHOLD
 from bizenv.indicators.selectors import active_version, topic_list
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 
 

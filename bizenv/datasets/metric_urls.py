@@ -4,8 +4,10 @@ from django.urls import path
 
 from bizenv.datasets import metric_views as views
 
-metrics_patterns = ([
+app_name = "metrics"
+
+urlpatterns = [
     path("", views.metric_definition_list, name="list"),
     path("<str:code>/", views.metric_definition_detail, name="detail"),
-], "metrics")
+]
 

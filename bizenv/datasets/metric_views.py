@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets import metric_services as services
 from bizenv.datasets.engine import ENGINE_LABELS
 from bizenv.datasets.metrics import metric_spec_parse
 from bizenv.datasets.models import MetricDefinition, MetricRun
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 
 
@@ -44,7 +44,7 @@ def metric_definition_list(request):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                return redirect("core:job_detail", pk=job.pk)
+                return redirect("site:job_detail", pk=job.pk)
     definitions = (MetricDefinition.objects.filter(is_active=True).annotate(observation_count=Count("observations"))
                    .order_by("code"))
     versions = dict(MetricDefinition.objects.values("code").annotate(n=Count("id")).values_list("code", "n"))

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets import selectors, services
 from bizenv.datasets.catalog import DATASETS, TYPE_LABELS, choice_label
 from bizenv.datasets.forms import RecordUploadForm, SourceForm
 from bizenv.datasets.models import BatchStatus, SourceKind, SourceSystem
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.models import Region
 from bizenv.organisations.permissions import Permission, has_permission
 
@@ -81,7 +81,7 @@ def upload(request):
                 else:
                     job = services.records_preview_enqueue(actor=request.user, dataset=dataset,
                                                            reference=form.cleaned_data["upload"])
-                return redirect("core:job_detail", pk=job.pk)
+                return redirect("site:job_detail", pk=job.pk)
             if upload:
                 preview, reference = services.records_upload_preview(actor=request.user, dataset=dataset,
                                                                      content=upload.read(), filename=upload.name)
@@ -272,7 +272,7 @@ def records(request, dataset: str):
     codes = selectors.visible_region_codes(request.user)
     region_code = request.GET.get("region", "")
     if region_code and region_code not in codes:
-        return render(request, "core/forbidden.html",
+        return render(request, "site/forbidden.html",
                       {"message": f"区域 {region_code} 不在您的授权范围内，不能查看其原始记录。"}, status=403)
     month = request.GET.get("month", "")
     search = request.GET.get("q", "").strip()[:50]

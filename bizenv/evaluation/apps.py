@@ -7,3 +7,5 @@ class EvaluationConfig(AppConfig):
     verbose_name = "评价"
     # `bizenv …` sub-commands: modules with register(subparsers, *, setup, imports) (core/commands.py)
     commands = ("bizenv.evaluation.commands", "bizenv.evaluation.run_commands")
+    url_prefix = "evaluation/"
+    api_prefix = "/evaluation/"

@@ -10,7 +10,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from bizenv.core.charts import horizontal_bar
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.evaluation import bulletins, selectors, services
@@ -19,6 +18,7 @@ from bizenv.evaluation.models import RedBlackList, ReleaseStatus
 from bizenv.evaluation.release_rules import LISTS, release_changes, rules_describe
 from bizenv.evaluation.scoring import TOTAL
 from bizenv.indicators.selectors import DEFAULT_SYSTEM_CODE, active_version
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.models import Region
 from bizenv.organisations.permissions import Permission, can, has_permission
 
@@ -44,7 +44,7 @@ def _release(request, pk: int):
         if exc.code != ErrorCode.NOT_FOUND:
             raise
         if RedBlackList.objects.filter(pk=pk).exists():
-            return render(request, "core/forbidden.html", {
+            return render(request, "site/forbidden.html", {
                 "message": "这份红黑榜尚未审核发布；草稿和待发布的红黑榜只有营商办可以查看和审核，发布后即可查阅。",
             }, status=403)
         raise Http404(exc.message) from None
@@ -57,7 +57,7 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 
 
 def _forbidden(request, needed: str):
-    return render(request, "core/forbidden.html", {"needed": needed}, status=403)
+    return render(request, "site/forbidden.html", {"needed": needed}, status=403)
 
 
 @permission_required(Permission.VIEW_DASHBOARD)

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.indicators import selectors, services
 from bizenv.indicators.exporting import export_excel, export_yaml
@@ -28,6 +27,7 @@ from bizenv.indicators.weights import (
     describe_conditions,
     effective_weights,
 )
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
 
 NAV = {"nav_active": "indicators"}

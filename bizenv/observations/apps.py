@@ -18,3 +18,13 @@ class ObservationsConfig(AppConfig):
             apply=carry.observations_carry,
             template="observations/_carry_plan.html",
         ))
+    url_prefix = "reporting/"
+    api_prefix = "/observations/"
+
+    def nav_sections(self):
+        from bizenv.organisations.permissions import Permission
+        from bizenv.site.navigation import NavLink, Section
+
+        return (Section("reporting", "数据填报", Permission.VIEW_DASHBOARD,
+                        "部门填报与审核、Excel 导入导出、数据对接与无感监测。", url_name="reporting:home",
+                        links=(NavLink("填报与审核", "reporting:home", Permission.VIEW_DASHBOARD),), order=80),)

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.observations import selectors, services
 from bizenv.observations.charts import completeness_bar
@@ -20,6 +19,7 @@ from bizenv.observations.checks import format_value
 from bizenv.observations.commands import EXPORT_COLUMNS
 from bizenv.observations.forms import EntryForm, ImportForm, ReviewForm, RoundOpenForm
 from bizenv.observations.models import ObservationSource
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, can, has_permission
 from bizenv.organisations.selectors import department_list
 

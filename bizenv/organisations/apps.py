@@ -5,3 +5,5 @@ class OrganisationsConfig(AppConfig):
     name = "bizenv.organisations"
     label = "organisations"
     verbose_name = "组织与权限"
+    url_prefix = "manage/"
+    api_prefix = "/organisations/"

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 PASSWORD_CHANGE_URL = "organisations:password_change"
-ALLOWED_NAMES = ("organisations:password_change", "core:logout")
+ALLOWED_NAMES = ("organisations:password_change", "site:logout")
 
 
 class PasswordChangeRequiredMiddleware:

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bizenv.core import charts
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
 from bizenv.organisations import selectors, services
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.forms import (
     DepartmentForm,
     GrantForm,
@@ -44,7 +44,7 @@ _ADMIN_PERMISSIONS = (
 
 def _forbidden(request, perm: Permission | None = None, message: str = ""):
     context = {"needed": PERMISSION_LABELS[perm] if perm else "", "message": message, "nav_active": "admin"}
-    return render(request, "core/forbidden.html", context, status=403)
+    return render(request, "site/forbidden.html", context, status=403)
 
 
 def _error(request, exc: ApplicationError) -> None:
@@ -138,7 +138,7 @@ def admin_home(request):
         cards.append(
             {
                 "title": "审计日志",
-                "url": reverse("core:audit_log"),
+                "url": reverse("site:audit_log"),
                 "stat": None,
                 "unit": "",
                 "text": "所有数据变更的操作记录（哈希链防篡改），按操作、操作人、日期筛选并校验完整性。",
@@ -576,7 +576,7 @@ def password_change(request):
             messages.success(request, "密码已修改。")
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = reverse("core:home")
+                target = reverse("dashboards:home")
             return redirect(target)
     return render(request, "organisations/password_change.html", {
         "nav_active": "", "page_title": "修改密码", "form": form,

@@ -7,3 +7,4 @@ class WorkdaysConfig(AppConfig):
     verbose_name = "工作日历"
     # `bizenv …` sub-commands: modules with register(subparsers, *, setup, imports) (core/commands.py)
     commands = ("bizenv.workdays.commands",)
+    url_prefix = "data/calendar/"

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bizenv.core import clock
-from bizenv.core.decorators import permission_required
 from bizenv.core.errors import ApplicationError
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 from bizenv.workdays import services
 from bizenv.workdays.calendar import LIBRARY_YEARS, WorkCalendar

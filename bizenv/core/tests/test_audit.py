@@ -97,7 +97,7 @@ def test_every_audited_action_has_a_chinese_name():
     from pathlib import Path
 
     import bizenv
-    from bizenv.core.forms import ACTION_LABELS
+    from bizenv.site.forms import ACTION_LABELS
 
     root = Path(bizenv.__file__).parent
     found = set()

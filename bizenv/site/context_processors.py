@@ -1,5 +1,5 @@
-from bizenv.core.navigation import SECTIONS
 from bizenv.organisations.permissions import Permission, user_permissions, user_roles
+from bizenv.site.navigation import sections
 
 
 def navigation(request):
@@ -16,7 +16,7 @@ def navigation(request):
     return {
         "nav_sections": [
             {"section": s, "links": [link for link in s.links if link.permission in perms]}
-            for s in SECTIONS if s.permission in perms
+            for s in sections() if s.permission in perms
         ],
         "nav_topics": topics,
         "nav_perms": {p.name for p in perms},

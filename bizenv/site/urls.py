@@ -1,15 +1,10 @@
 from django.urls import path
 
-from bizenv.core import views
-from bizenv.dashboards import topic_views
-from bizenv.dashboards import views as dashboard_views
+from bizenv.site import views
 
-app_name = "core"
+app_name = "site"
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
-    path("topics/", dashboard_views.topics, name="topics"),
-    path("topics/<str:code>/", topic_views.topic, name="topic"),
     path("s/<slug:slug>/", views.section, name="section"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),

@@ -2,8 +2,9 @@ from ninja import Router, Schema
 
 from bizenv.core.audit import audit_verify
 from bizenv.core.errors import ApplicationError, ErrorCode
-from bizenv.core.selectors import job_get, job_waiting_for_worker
+from bizenv.core.selectors import job_waiting_for_worker
 from bizenv.organisations.permissions import Permission, require, user_permissions, user_roles
+from bizenv.site.selectors import job_get
 
 router = Router(tags=["平台"])
 

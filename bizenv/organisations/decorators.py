@@ -12,7 +12,7 @@ def permission_required(perm: Permission):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not has_permission(request.user, perm):
-                return render(request, "core/forbidden.html", {"needed": PERMISSION_LABELS[perm]}, status=403)
+                return render(request, "site/forbidden.html", {"needed": PERMISSION_LABELS[perm]}, status=403)
             return view(request, *args, **kwargs)
 
         return wrapped

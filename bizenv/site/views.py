@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bizenv.core.audit import audit_verify
-from bizenv.core.decorators import permission_required
-from bizenv.core.forms import AuditFilterForm, action_label
 from bizenv.core.jobs import job_result_url
-from bizenv.core.navigation import SECTION_BY_SLUG
-from bizenv.core.selectors import audit_actions, audit_log_list, job_get, job_waiting_for_worker
+from bizenv.core.selectors import audit_actions, audit_log_list, job_waiting_for_worker
+from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
+from bizenv.site.forms import AuditFilterForm, action_label
+from bizenv.site.navigation import section_by_slug
+from bizenv.site.selectors import job_get
 
 
 class ChineseAuthenticationForm(AuthenticationForm):
@@ -31,7 +32,7 @@ class ChineseAuthenticationForm(AuthenticationForm):
 
 
 class LoginView(auth_views.LoginView):
-    template_name = "core/login.html"
+    template_name = "site/login.html"
     authentication_form = ChineseAuthenticationForm
     redirect_authenticated_user = True
 
@@ -48,14 +49,12 @@ def logout_view(request):
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def section(request, slug: str):
-    if slug == "reporting":
-        return redirect("reporting:home")
-    sec = SECTION_BY_SLUG.get(slug)
+    sec = section_by_slug(slug)
     if sec is None:
         raise Http404("没有这个栏目")
     if sec.url_name:
         return redirect(sec.url_name)
-    return render(request, "core/section.html", {"section": sec, "nav_active": slug, "page_title": sec.label})
+    return render(request, "site/section.html", {"section": sec, "nav_active": slug, "page_title": sec.label})
 
 
 def healthz(request):
@@ -108,7 +107,7 @@ def _audit_page(request, *, report=None, status=200):
         "nav_active": "admin", "page_title": "审计日志", "form": form, "page": page,
         "query": query.urlencode(), "report": report,
     }
-    return render(request, "core/audit_log.html", context, status=status)
+    return render(request, "site/audit_log.html", context, status=status)
 
 
 @permission_required(Permission.VIEW_AUDIT)
@@ -136,5 +135,5 @@ def job_detail(request, pk: int):
     context = {"job": job, "no_worker": job_waiting_for_worker(job), "result_url": job_result_url(job),
                "page_title": job.title or "后台任务"}
     if request.htmx:
-        return render(request, "core/_job_status.html", context)
-    return render(request, "core/job_detail.html", context)
+        return render(request, "site/_job_status.html", context)
+    return render(request, "site/job_detail.html", context)

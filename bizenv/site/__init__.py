@@ -1,0 +1,1 @@
+"""The web shell on top of every app: navigation, login, the section pages, audit log and job pages."""
