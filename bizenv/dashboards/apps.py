@@ -8,8 +8,8 @@ class DashboardsConfig(AppConfig):
     url_prefix = ""
 
     def nav_sections(self):
+        from bizenv.core.nav import Section
         from bizenv.organisations.permissions import Permission
-        from bizenv.site.navigation import Section
 
         return (
             Section("compare", "对比分析", Permission.VIEW_DASHBOARD,

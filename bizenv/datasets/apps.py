@@ -5,6 +5,7 @@ class DatasetsConfig(AppConfig):
     name = "bizenv.datasets"
     label = "datasets"
     verbose_name = "数据采集与无感监测"
+    demo_steps = ("bizenv.demo.records.demo_step",)  # (scale=, progress=) -> counts
     # `bizenv …` sub-commands: modules with register(subparsers, *, setup, imports) (core/commands.py)
     commands = ("bizenv.datasets.commands", "bizenv.datasets.metric_commands")
     # (prefix, URL module) pairs: the raw-record pages and the metric definition pages
@@ -12,8 +13,8 @@ class DatasetsConfig(AppConfig):
     api_prefix = "/datasets/"
 
     def nav_links(self):
+        from bizenv.core.nav import NavLink
         from bizenv.organisations.permissions import Permission
-        from bizenv.site.navigation import NavLink
 
         return {"reporting": (
             NavLink("数据对接", "datasets:overview", Permission.VIEW_RECORDS),

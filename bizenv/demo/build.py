@@ -1,8 +1,8 @@
 """The whole demo of 示范市, step by step, each step idempotent: `bizenv demo` runs `demo_build`.
 
 The foundation (`build_demo`: regions, departments, map layers, accounts, the shipped indicator systems) is
-what most tests need; `demo_build` adds the collection (raw records, metrics, reporting), the benchmarks and
-the evaluations. A new app adds its own module here and one step below.
+what most tests need; `demo_build` adds each app's steps. A new app writes `bizenv/demo/<app>.py` with a
+`demo_step(*, scale, progress) -> dict` and names it in its AppConfig's `demo_steps`.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ def build_demo(*, scale: str = "small", progress: Callable[[str], object] = prin
 
 
 def demo_build(*, scale: str = "small", progress: Callable[[str], object] = print) -> DemoSummary:
-    """The foundation; raw records, metrics and a reporting round; benchmarks; an evaluation for every month
-    and a published 红黑榜. Running it again changes nothing."""
-    from bizenv.analysis.services import benchmarks_load_shipped
-    from bizenv.demo.evaluations import demo_evaluations_build
-    from bizenv.demo.records import demo_collection_build
+    """The foundation, then every app's demo steps (the `demo_steps` of its AppConfig, in the order of
+    bizenv.PLATFORM_APPS): raw records, metrics and reporting; evaluations and a published 红黑榜; benchmarks.
+    Each step takes (scale=, progress=) and returns counts for the summary. Running it again changes nothing."""
+    import importlib
+
+    from django.apps import apps
 
     summary = build_demo(scale=scale, progress=progress)
-    summary.counts.update(demo_collection_build(scale=scale, progress=progress))
-    progress("载入标杆城市最佳指标")
-    benchmarks = benchmarks_load_shipped(actor=None)
-    summary.counts["标杆值"] = sum(benchmarks.values())
-    summary.counts.update(demo_evaluations_build(progress=progress))
+    for config in apps.get_app_configs():
+        for step in getattr(config, "demo_steps", ()):
+            module, _, name = step.rpartition(".")
+            summary.counts.update(getattr(importlib.import_module(module), name)(scale=scale, progress=progress))
     return summary

@@ -60,3 +60,7 @@ def _demo_draft_for_review(run: EvaluationRun) -> RedBlackList | None:
         release = red_black_list_create(actor=office, run=run,
                                         note="演示：由营商办 office 编制，请以 reviewer 账号登录审核后发布。")
     return release
+
+
+def demo_step(*, scale: str, progress) -> dict[str, int]:
+    return demo_evaluations_build(progress=progress)

@@ -255,3 +255,7 @@ def _demo_round(*, months: list[str], regions, progress, today: dt.date) -> None
                  f"{late} 项逾期未报（{late_names}）")
     else:
         progress(f"{reporting_round.name}已有填报数据，跳过")
+
+
+def demo_step(*, scale: str, progress) -> dict[str, int]:
+    return demo_collection_build(scale=scale, progress=progress)

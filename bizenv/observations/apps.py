@@ -22,8 +22,8 @@ class ObservationsConfig(AppConfig):
     api_prefix = "/observations/"
 
     def nav_sections(self):
+        from bizenv.core.nav import NavLink, Section
         from bizenv.organisations.permissions import Permission
-        from bizenv.site.navigation import NavLink, Section
 
         return (Section("reporting", "数据填报", Permission.VIEW_DASHBOARD,
                         "部门填报与审核、Excel 导入导出、数据对接与无感监测。", url_name="reporting:home",

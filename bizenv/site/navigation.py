@@ -7,31 +7,12 @@ adds to another app's section ({slug: (NavLink, …)}). A section of an app not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from django.apps import apps
 
+from bizenv.core.nav import NavLink, Section
 from bizenv.organisations.permissions import Permission
-
-
-@dataclass(frozen=True)
-class NavLink:
-    label: str
-    url_name: str
-    permission: Permission
-
-
-@dataclass(frozen=True)
-class Section:
-    slug: str
-    label: str
-    permission: Permission
-    summary: str
-    coming: str = ""
-    links: tuple[NavLink, ...] = ()
-    url_name: str = ""  # a built section: its page
-    order: int = 100  # left to right
-
 
 # Sections of the apps to come (monitoring, workflows, cases, knowledge, diagnosis).
 PLACEHOLDERS: tuple[Section, ...] = (

@@ -1,0 +1,59 @@
+"""The floors of docs/architecture.md hold: no app imports an app above it, and apps plug in from AppConfig."""
+
+import ast
+from pathlib import Path
+
+import bizenv
+
+ROOT = Path(bizenv.__file__).parent
+# Ground floor first; an app may import its own floor or below (the two apps of floor 6 do not import each other
+# in a circle: checked below).
+FLOORS = {"core": 1, "organisations": 2, "workdays": 3, "indicators": 4, "observations": 5, "datasets": 6,
+          "evaluation": 6, "analysis": 7, "reports": 8, "demo": 8, "dashboards": 9, "site": 10}
+
+
+def _imports() -> list[tuple[str, str, str]]:
+    """(importing app, imported app, where) for every bizenv import outside tests and migrations."""
+    found = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        if "tests" in rel.parts or "migrations" in rel.parts or rel.parts[0] not in FLOORS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bizenv."):
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names if a.name.startswith("bizenv.")]
+            else:
+                continue
+            for name in names:
+                target = name.split(".")[1]
+                if target in FLOORS and target != rel.parts[0]:
+                    found.append((rel.parts[0], target, f"{rel}:{node.lineno}"))
+    return found
+
+
+def test_no_app_imports_an_app_on_a_higher_floor():
+    upward = [f"{where} ({app} → {target})" for app, target, where in _imports() if FLOORS[target] > FLOORS[app]]
+    assert upward == []
+
+
+def test_apps_on_the_same_floor_do_not_import_each_other_both_ways():
+    pairs = {(app, target) for app, target, _ in _imports() if FLOORS[target] == FLOORS[app]}
+    assert sorted(p for p in pairs if (p[1], p[0]) in pairs) == []
+
+
+def test_every_platform_app_has_a_floor_and_the_settings_install_them_all():
+    from django.conf import settings
+
+    assert {name.split(".")[1] for name in bizenv.PLATFORM_APPS} <= set(FLOORS)
+    assert [a for a in settings.INSTALLED_APPS if a.startswith("bizenv.")] == list(bizenv.PLATFORM_APPS)
+
+
+def test_the_cli_registers_what_the_apps_declare():
+    from bizenv.cli import build_parser, command_modules
+
+    assert "bizenv.workdays.commands" in command_modules()
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in ("indicators", "observations", "metrics", "calendar", "evaluate", "evaluation", "import"):
+        assert name in commands
