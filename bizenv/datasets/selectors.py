@@ -217,3 +217,20 @@ def step_statistics(*, user, process: str, period: str = "", segment: str = "") 
         stats.filter(period=period).order_by("region__path", "step_no").values_list(*fields)
     ]
     return period, rows
+
+
+def case_volumes(*, user, process: str, periods: list[str], region_codes: set[str], segment: str = "") -> dict:
+    """{period: cases} of a process over the given regions (those the user may see), a region's cases being
+    its busiest step's, in one query for every period; a period without statistics is absent."""
+    from django.db.models import Max
+
+    from bizenv.datasets.models import StepStatistic
+    from bizenv.organisations.permissions import Permission, filter_by_region
+
+    stats = filter_by_region(user, Permission.VIEW_DASHBOARD, StepStatistic.objects.filter(
+        process=process, segment=segment, period__in=periods, region__code__in=region_codes))
+    out: dict[str, int] = {}
+    for period, cases in (stats.values("period", "region_id").annotate(cases=Max("cases"))
+                          .values_list("period", "cases")):
+        out[period] = out.get(period, 0) + (cases or 0)
+    return out

@@ -13,7 +13,7 @@ from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.datasets.bottlenecks import summarise_regions, summarise_steps
 from bizenv.datasets.catalog import DATASETS, Dataset, choice_label
-from bizenv.datasets.selectors import step_statistics
+from bizenv.datasets.selectors import case_volumes, step_statistics
 from bizenv.evaluation.selectors import run_latest_per_period
 from bizenv.indicators.models import Indicator, SystemVersion
 from bizenv.indicators.selectors import active_version
@@ -219,14 +219,9 @@ def topic_volumes(*, user, scope: TopicScope, months: int = 12) -> list[dict]:
     periods = [str(Period.parse(scope.period).shift(i - months + 1)) for i in range(months)]
     out = []
     for dataset in _segmented_processes(scope):
-        counts = []
-        for period in periods:
-            _, rows = step_statistics(user=user, process=dataset.code, period=period, segment=scope.segment)
-            per_region: dict[str, int] = {}
-            for row in rows:
-                if row.region_code in codes:
-                    per_region[row.region_code] = max(per_region.get(row.region_code, 0), row.cases)
-            counts.append(sum(per_region.values()) if per_region else None)
+        volumes = case_volumes(user=user, process=dataset.code, periods=periods, region_codes=codes,
+                               segment=scope.segment)
+        counts = [volumes.get(period) for period in periods]
         if any(c is not None for c in counts):
             out.append({"dataset": dataset, "periods": periods, "counts": counts})
     return out
