@@ -21,6 +21,16 @@ def pytest_configure(config):
                                  *[h for h in settings.PASSWORD_HASHERS if "Argon2" not in h]]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached reports and computations of one test's data never reach
+    another test that happens to build equal data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def client_for(db):
     """A logged-in test client for a given user (apps may override with their own flavour)."""

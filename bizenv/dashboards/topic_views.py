@@ -256,14 +256,14 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 @permission_required(Permission.VIEW_DASHBOARD)
 def topic_report_docx(request, code: str):
     data = _report_data(request, code)
-    return _download(rendering.topic_report_word(data), report_filename(data, "docx"), DOCX)
+    return _download(rendering.topic_report_word_cached(data), report_filename(data, "docx"), DOCX)
 
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def topic_report_pdf(request, code: str):
     data = _report_data(request, code)
     try:
-        pdf = documents.docx_to_pdf(rendering.topic_report_word(data))
+        pdf = rendering.topic_report_pdf_cached(data)
     except ApplicationError as exc:
         return render(request, "dashboards/topic_report_unavailable.html",
                       {"nav_active": "topics", "page_title": "研判报告", "message": str(exc), "data": data},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bizenv.core.documents import bar_chart_png, docx_render, grouped_bar_png, line_chart_png
+from bizenv.core.documents import bar_chart_png, docx_render, docx_to_pdf, grouped_bar_png, line_chart_png
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,3 +40,31 @@ def topic_report_word(data) -> bytes:
 
     return docx_render(TEMPLATES / "topic_report.docx", topic_report_context(data),
                        images=topic_report_charts(data))
+
+
+REPORT_CACHE_SECONDS = 24 * 3600
+
+
+def _cached(kind: str, data, make) -> bytes:
+    """A rendered report from the cache, keyed by everything it says (the frozen report data, issue date
+    included): the same region, topic, period and data give the same file without drawing the charts and
+    converting to PDF again, and any change of the figures makes a new key."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = f"bizenv:topic-report:{kind}:{hashlib.sha256(repr(data).encode('utf-8')).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = make()
+        cache.set(key, found, REPORT_CACHE_SECONDS)
+    return found
+
+
+def topic_report_word_cached(data) -> bytes:
+    return _cached("docx", data, lambda: topic_report_word(data))
+
+
+def topic_report_pdf_cached(data) -> bytes:
+    """The report as PDF (LibreOffice); a failed conversion raises and is not cached."""
+    return _cached("pdf", data, lambda: docx_to_pdf(topic_report_word_cached(data)))

@@ -70,3 +70,15 @@ def test_peer_table_shows_signed_changes_and_no_python_repr():
         for row in table.rows:
             for cell in row.cells:
                 assert "<" not in cell.text and "object" not in cell.text and "None" not in cell.text, cell.text
+
+
+def test_rendered_reports_are_cached_by_their_content(monkeypatch):
+    made = []
+    real = rendering.topic_report_word
+    monkeypatch.setattr(rendering, "topic_report_word", lambda data: made.append(data) or real(data))
+
+    first = rendering.topic_report_word_cached(county_data())
+    again = rendering.topic_report_word_cached(county_data())
+    other = rendering.topic_report_word_cached(county_data(score=50.0))
+
+    assert first == again and len(made) == 2 and other != first  # equal data drawn once, other data anew
