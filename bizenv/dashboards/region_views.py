@@ -4,6 +4,7 @@ and weaknesses, gap decomposition and the what-if simulator (模拟测算)."""
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -95,8 +96,8 @@ def _default_rows(gaps: dict | None, groups: list[dict]) -> list[dict]:
     """The five leaves that lose the most composite points, prefilled with their current values."""
     rows = []
     for gap in (gaps["rows"] if gaps else []):
-        option = _option(groups, gap["code"])
-        if option is not None and option["value"] is not None and gap["frontier_gap"] > 0:
+        option = _option(groups, gap.code)
+        if option is not None and option["value"] is not None and gap.frontier_gap > 0:
             rows.append({"indicator": option["code"], "value": _plain(option["value"])})
         if len(rows) == MAX_CHANGES:
             break
@@ -171,8 +172,8 @@ def _profile(request, *, region, version, period: str, target: str, kind: str) -
 
 
 def _gaps_context(gaps: dict, target: str) -> dict:
-    has_gap = gaps["composite"] is not None and any(r["score"] is not None for r in gaps["rows"])
-    rows = [{**r, "share_pct": r["share"] * 100} for r in gaps["rows"] if r["score"] is not None][:10]
+    has_gap = gaps["composite"] is not None and any(r.score is not None for r in gaps["rows"])
+    rows = [{**asdict(r), "share_pct": r.share * 100} for r in gaps["rows"] if r.score is not None][:10]
     return {"gaps": gaps, "gap_rows": rows,
             "gap_chart": gaps["chart"] if has_gap else None, "target": target,
             "target_label": TARGET_LABELS[GapTarget(target)],
@@ -269,8 +270,8 @@ def region_whatif(request, code: str):
         if not error:
             try:
                 result = reports.whatif_report(user=request.user, region=found.code, period=period, changes=changes)
-                result["nodes"] = [{**n, "score_delta": None if n["score_before"] is None or n["score_after"] is None
-                                    else n["score_after"] - n["score_before"]} for n in result["nodes"]]
+                result["nodes"] = [{**asdict(n), "score_delta": None if n.score_before is None or n.score_after is None
+                                    else n.score_after - n.score_before} for n in result["nodes"]]
             except ApplicationError as exc:
                 if exc.code == ErrorCode.NOT_FOUND:
                     return not_found(request, exc.message, title="区域不存在或无权查看")
