@@ -17,6 +17,7 @@ from bizenv.analysis.query import QueryRow, query_rows
 from bizenv.analysis.whatif import what_if
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period, period_range
+from bizenv.organisations.models import Region
 
 
 def _shallow(report) -> dict:
@@ -25,11 +26,11 @@ def _shallow(report) -> dict:
     return {f.name: getattr(report, f.name) for f in fields(report)}
 
 
-def changes_report(*, user, region: str, period: str, kind: str = "yoy", system: str = "", scope: str = "",
+def changes_report(*, user, region: str | Region, period: str | Period, kind: str = "yoy", system: str = "", scope: str = "",
                    top: int = 5) -> dict:
     """同比/环比 of every node for one region, with strengths, weaknesses and a bar chart."""
     change = change_kind(kind)
-    period = str(Period.parse(period))
+    period = str(Period.parse(str(period)))
     version = selectors.analysis_version(system_code=system)
     found = selectors.region_visible(user=user, code=region)
     regions = selectors.comparison_regions(user=user, region=found, scope=scope)
@@ -59,9 +60,9 @@ def combined_query(*, user, regions: list[str], periods: list[str], indicators: 
     return query_rows(cube, indicators=list(indicators))
 
 
-def comparison_report(*, user, region: str, period: str, system: str = "", scope: str = "") -> dict:
+def comparison_report(*, user, region: str | Region, period: str | Period, system: str = "", scope: str = "") -> dict:
     """Each node of the region against the best region, the best-practice city value and the frontier."""
-    period = str(Period.parse(period))
+    period = str(Period.parse(str(period)))
     version = selectors.analysis_version(system_code=system)
     found = selectors.region_visible(user=user, code=region)
     regions = selectors.comparison_regions(user=user, region=found, scope=scope)
@@ -73,11 +74,11 @@ def comparison_report(*, user, region: str, period: str, system: str = "", scope
             "comparison_rows": rows, "chart": charts.benchmark_radar(level1, region_name=found.name)}
 
 
-def gaps_report(*, user, region: str, period: str, target: str = "frontier", level: int | None = None,
+def gaps_report(*, user, region: str | Region, period: str | Period, target: str = "frontier", level: int | None = None,
                 top: int | None = None, system: str = "", scope: str = "") -> dict:
     """Composite points lost per indicator against the frontier or the best region, largest first."""
     goal = gap_target(target)
-    period = str(Period.parse(period))
+    period = str(Period.parse(str(period)))
     version = selectors.analysis_version(system_code=system)
     found = selectors.region_visible(user=user, code=region)
     regions = selectors.comparison_regions(user=user, region=found, scope=scope)
@@ -87,10 +88,10 @@ def gaps_report(*, user, region: str, period: str, target: str = "frontier", lev
             "chart": charts.gap_waterfall(report), "bar_chart": charts.gap_bar(report), "report": report}
 
 
-def whatif_report(*, user, region: str, period: str, changes: dict[str, float | None], system: str = "",
+def whatif_report(*, user, region: str | Region, period: str | Period, changes: dict[str, float | None], system: str = "",
                   scope: str = "") -> dict:
     """The composite score and rank of the region if the given indicator values changed."""
-    period = str(Period.parse(period))
+    period = str(Period.parse(str(period)))
     version = selectors.analysis_version(system_code=system)
     found = selectors.region_visible(user=user, code=region)
     regions = selectors.comparison_regions(user=user, region=found, scope=scope)
@@ -99,7 +100,7 @@ def whatif_report(*, user, region: str, period: str, changes: dict[str, float | 
     return {**_shallow(result), "composite_delta": result.composite_delta, "result": result}
 
 
-def forecast_report(*, user, region: str, period: str, indicator: str = "TOTAL", history: int = 24,
+def forecast_report(*, user, region: str | Region, period: str | Period, indicator: str = "TOTAL", history: int = 24,
                     horizon: int = 6, level: float = 0.9, measure: str = "", system: str = "") -> dict:
     """History of one indicator (value for a leaf, else score) and its forecast with an interval."""
     if not 1 <= history <= selectors.MAX_PERIODS:

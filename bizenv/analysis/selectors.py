@@ -26,7 +26,7 @@ from bizenv.observations.models import ObservationStatus, SpecialValue
 from bizenv.observations.rounds import cycle_kind
 from bizenv.observations.selectors import observations_as_of
 from bizenv.organisations.models import Region, RegionLevel
-from bizenv.organisations.permissions import Permission, regions_for
+from bizenv.organisations.permissions import Permission, can, regions_for
 
 # Only reviewed data enters analysis: drafts and returned values may still change.
 ANALYSED_STATUSES = (ObservationStatus.APPROVED, ObservationStatus.LOCKED)
@@ -91,8 +91,13 @@ def period_history(*, period: str, count: int) -> list[str]:
     return [str(end.shift(i - count + 1)) for i in range(count)]
 
 
-def region_visible(*, user, code: str) -> Region:
-    """One region the user may see, else a Chinese not-found error (the same whether absent or hidden)."""
+def region_visible(*, user, code: str | Region) -> Region:
+    """One region the user may see, else a Chinese not-found error (the same whether absent or hidden). A page
+    that has already resolved the region passes it: it is checked against the grants without another query."""
+    if isinstance(code, Region):
+        if not can(user, Permission.VIEW_DASHBOARD, code):
+            raise ApplicationError(f"区域 {code.code} 不存在或无权查看。", code=ErrorCode.NOT_FOUND)
+        return code
     region = regions_for(user, Permission.VIEW_DASHBOARD).filter(code=code).select_related("parent").first()
     if region is None:
         raise ApplicationError(f"区域 {code} 不存在或无权查看。", code=ErrorCode.NOT_FOUND)

@@ -67,7 +67,7 @@ def _peer_group(user, region: Region, visible: list[Region]) -> list[Region]:
 
 def _forecast(user, *, region: Region, period: str, code: str) -> tuple[dict | None, str]:
     try:
-        result = reports.forecast_report(user=user, region=region.code, period=period, indicator=code,
+        result = reports.forecast_report(user=user, region=region, period=period, indicator=code,
                                          history=HISTORY, horizon=HORIZON)
     except ApplicationError as exc:
         return None, exc.message
@@ -154,7 +154,7 @@ def indicator(request, code: str):
                                        indicators=[item.code, *(c.code for c in children)])
     forecast, forecast_error = _forecast(user, region=region, period=period, code=item.code)
     # Rank and best region among all peers, as published evaluations show them (only aggregates of peers).
-    comparison = reports.comparison_report(user=user, region=region.code, period=period)
+    comparison = reports.comparison_report(user=user, region=region, period=period)
     peer_row = next((r for r in comparison["comparison_rows"] if r.code == item.code), None)
     context.update({
         "region": region, "note": note, "measure": measure, "unit": unit,

@@ -135,7 +135,7 @@ def _profile(request, *, region, version, period: str, target: str, kind: str) -
     group = analysis_selectors.comparison_regions(user=user, region=region)
     ranked = len(group)
     points, chart_ranked = _composite_history(user, version=version, region=region, period=period, group=group)
-    comparison = reports.comparison_report(user=user, region=region.code, period=period)
+    comparison = reports.comparison_report(user=user, region=region, period=period)
     total = comparison["comparison_rows"][0]
     now = profile_charts.CompositePoint(period=period, score=total.score, rank=total.rank)
     previous = str(Period.parse(period).previous())
@@ -146,12 +146,12 @@ def _profile(request, *, region, version, period: str, target: str, kind: str) -
                    for r in topics]
     errors = {}
     try:
-        changes = reports.changes_report(user=user, region=region.code, period=period, kind=kind)
+        changes = reports.changes_report(user=user, region=region, period=period, kind=kind)
     except ApplicationError as exc:
         changes, errors["changes"] = None, exc.message
-    frontier = reports.gaps_report(user=user, region=region.code, period=period, target=GapTarget.FRONTIER)
+    frontier = reports.gaps_report(user=user, region=region, period=period, target=GapTarget.FRONTIER)
     gaps = frontier if target == GapTarget.FRONTIER else reports.gaps_report(
-        user=user, region=region.code, period=period, target=target)
+        user=user, region=region, period=period, target=target)
     groups = _leaf_options(version=version, values={r.code: r.value for r in comparison["comparison_rows"]})
     return {
         "ranked": ranked,
@@ -206,7 +206,7 @@ def region(request, code: str):
         return render(request, "dashboards/region.html", {**context, "no_data": True})
     part = request.GET.get("part", "") if request.htmx else ""
     if part == "gaps":
-        gaps = reports.gaps_report(user=request.user, region=found.code, period=period, target=target)
+        gaps = reports.gaps_report(user=request.user, region=found, period=period, target=target)
         ranked = len(analysis_selectors.comparison_regions(user=request.user, region=found))
         return render(request, "dashboards/_region_gaps.html",
                       {**context, **_gaps_context(gaps, target), "ranked": ranked})
@@ -269,7 +269,7 @@ def region_whatif(request, code: str):
         rows, changes, error = (None, None, error) if error else _posted_changes(request.POST, groups)
         if not error:
             try:
-                result = reports.whatif_report(user=request.user, region=found.code, period=period, changes=changes)
+                result = reports.whatif_report(user=request.user, region=found, period=period, changes=changes)
                 result["nodes"] = [{**asdict(n), "score_delta": None if n.score_before is None or n.score_after is None
                                     else n.score_after - n.score_before} for n in result["nodes"]]
             except ApplicationError as exc:

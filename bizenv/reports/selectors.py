@@ -229,14 +229,14 @@ def topic_volumes(*, user, scope: TopicScope, months: int = 12) -> list[dict]:
 
 def topic_comparison(*, user, scope: TopicScope) -> dict:
     """对比分析 of a county: comparison_report kept to the topic's nodes."""
-    report = analysis.comparison_report(user=user, region=scope.region.code, period=scope.period)
+    report = analysis.comparison_report(user=user, region=scope.region, period=scope.period)
     rows = [r for r in report["comparison_rows"] if in_topic(r.code, scope.code)]
     return {**report, "comparison_rows": rows}
 
 
 def topic_changes(*, user, scope: TopicScope, kind: str, top: int = 5) -> dict:
     """同比 or 环比 of a county kept to the topic's nodes, with the topic's strengths and weaknesses."""
-    report = analysis.changes_report(user=user, region=scope.region.code, period=scope.period, kind=kind,
+    report = analysis.changes_report(user=user, region=scope.region, period=scope.period, kind=kind,
                                      top=10_000)
     change = report["report"]
     return {**report, "rows": [r for r in change.rows if in_topic(r.code, scope.code)],
@@ -246,7 +246,7 @@ def topic_changes(*, user, scope: TopicScope, kind: str, top: int = 5) -> dict:
 
 def topic_forecast(*, user, scope: TopicScope, history: int = 24, horizon: int = 6) -> dict:
     """Trend and forecast of a county's topic score."""
-    return analysis.forecast_report(user=user, region=scope.region.code, period=scope.period,
+    return analysis.forecast_report(user=user, region=scope.region, period=scope.period,
                                     indicator=scope.code, history=history, horizon=horizon, measure="score")
 
 
