@@ -6,7 +6,7 @@ import json
 
 from django import forms
 
-from bizenv.organisations.models import Department, DepartmentKind, Region, Role
+from bizenv.organisations.models import ADMIN_ROLES, Department, DepartmentKind, Region, Role
 
 MAX_MAP_BYTES = 20 * 1024 * 1024
 
@@ -143,7 +143,8 @@ class UserEditForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    # Administrator roles are granted by the operator on the server (三员分立), never on a page.
+    role = forms.ChoiceField(label="角色", choices=[(r.value, r.label) for r in Role if r not in ADMIN_ROLES])
     region = RegionChoiceField(
         label="授权区域",
         queryset=Region.objects.order_by("path"),

@@ -144,11 +144,17 @@ def user_create(*, actor, username: str, password: str, full_name: str = "",
     except ValidationError as exc:
         raise ApplicationError("密码不符合要求：" + "；".join(exc.messages)) from exc
     user.set_password(password)
+    # An account made by a person starts with a password that person knows: it is changed at the first login.
+    user.must_change_password = actor is not None
     user.save()
     audit_record(actor=actor, action="user.create", obj=user,
                  new={"username": username, "full_name": full_name,
                       "department": department.code if department else None})
     return user
+
+
+ADMIN_ROLE_BY_OPERATOR = ("三员分立：系统管理员、安全管理员、审计管理员的角色不能在页面上授予或撤销，"
+                          "由运维人员在服务器上用命令 `bizenv admins grant` / `bizenv admins revoke` 设置。")
 
 
 @transaction.atomic
@@ -159,6 +165,10 @@ def role_grant_add(*, actor, user: User, role: str, region: Region | None) -> Ro
         if actor.pk == user.pk:
             raise ApplicationError("不能给自己授权。", code=ErrorCode.PERMISSION_DENIED)
     role = Role(role)
+    if actor is not None and role in ADMIN_ROLES:
+        # Whoever creates an account knows its first password: an administrator role granted from a page
+        # would let the system administrator sign in as the auditor or the security administrator.
+        raise PermissionDenied(ADMIN_ROLE_BY_OPERATOR)
     User.objects.select_for_update().filter(pk=user.pk).first()
     existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
     if role in ADMIN_ROLES:
@@ -196,6 +206,8 @@ def role_grant_remove(*, actor, grant: RoleGrant) -> None:
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
     user = grant.user
+    if actor is not None and grant.role in ADMIN_ROLES:
+        raise PermissionDenied(ADMIN_ROLE_BY_OPERATOR)
     old = {"role": grant.role, "region": grant.region.code if grant.region_id else None}
     grant.delete()
     audit_record(actor=actor, action="role.revoke", obj=user, old=old)
@@ -283,6 +295,18 @@ def user_set_password(*, actor, user: User, password: str) -> User:
     user.must_change_password = forced
     user.save(update_fields=["password", "must_change_password"])
     audit_record(actor=actor, action="user.password_reset", obj=user, new={"must_change_password": forced})
+    return user
+
+
+@transaction.atomic
+def user_password_set_by_operator(*, user: User, password: str) -> User:
+    """The operator's reset on the server (`bizenv admins set-password`), for any account, administrators
+    included; the account must change the password at its next login. Audited as the system."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(_validated(password, user))
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=None, action="user.password_reset", obj=user, new={"must_change_password": True})
     return user
 
 

@@ -221,9 +221,37 @@ def test_a_department_user_needs_a_department_and_admins_cannot_grant_themselves
     assert "部门用户必须先设置所属部门" in page
     me = User.objects.get(username="sysadmin")
     page = client.post(
-        f"/manage/users/{me.pk}/grants/", {"role": Role.SECADMIN, "region": ""}, follow=True
+        f"/manage/users/{me.pk}/grants/", {"role": Role.LEADER, "region": Region.objects.get(code="990100").pk},
+        follow=True,
     ).content.decode()
     assert "不能给自己授权" in page
+
+
+def test_administrator_roles_are_granted_by_the_operator_only(demo, client_for, capsys):
+    """三员分立: an account the system administrator creates (and whose first password it knows) never
+    becomes the auditor or the security administrator from a page; the operator grants those on the server."""
+    from bizenv.cli import main
+    from bizenv.core.errors import PermissionDenied
+    from bizenv.organisations import services
+    from bizenv.organisations.models import RoleGrant
+
+    sysadmin = User.objects.get(username="sysadmin")
+    spare = services.user_create(actor=sysadmin, username="spare", password="Spare@20261204")
+    assert spare.must_change_password  # the first password is changed at the first login
+    form = client_for("sysadmin").get(f"/manage/users/{spare.pk}/").content.decode()
+    assert "审计管理员" not in form.split('name="role"', 1)[1].split("</select>", 1)[0]
+    response = client_for("sysadmin").post(f"/manage/users/{spare.pk}/grants/", {"role": Role.AUDITOR, "region": ""})
+    assert response.status_code == 400 and not RoleGrant.objects.filter(user=spare).exists()
+    with pytest.raises(PermissionDenied, match="运维人员"):
+        services.role_grant_add(actor=sysadmin, user=spare, role=Role.AUDITOR, region=None)
+    with pytest.raises(PermissionDenied, match="运维人员"):
+        services.role_grant_remove(actor=sysadmin, grant=RoleGrant.objects.get(user__username="auditor"))
+
+    assert main(["admins", "grant", "spare", "auditor"]) == 0
+    assert "已授予“spare”审计管理员角色" in capsys.readouterr().out
+    assert RoleGrant.objects.filter(user=spare, role=Role.AUDITOR).exists()
+    assert main(["admins", "revoke", "spare", "auditor"]) == 0
+    assert not RoleGrant.objects.filter(user=spare).exists()
 
 
 def test_a_deactivated_account_can_no_longer_log_in(demo, client_for):
