@@ -57,3 +57,39 @@ def test_the_cli_registers_what_the_apps_declare():
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in ("indicators", "observations", "metrics", "calendar", "evaluate", "evaluation", "import"):
         assert name in commands
+
+
+def test_no_module_imports_itself_round_a_circle():
+    """No circle of imports between modules, lazy imports inside functions included (they hide circles)."""
+    modules = {}
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT.parent)
+        if "tests" in rel.parts or "migrations" in rel.parts:
+            continue
+        name = ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bizenv"):
+                targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            graph[name] |= {t for t in targets if t in modules and t != name}
+    circles, state = [], {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                circles.append(trail[trail.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert circles == []
