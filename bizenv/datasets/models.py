@@ -68,6 +68,14 @@ class RecordBatch(models.Model):
     created_at = models.DateTimeField("接收时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    @property
+    def dataset_name(self) -> str:
+        """The dataset's Chinese name (the code where it is no longer in the catalogue)."""
+        from bizenv.datasets.catalog import DATASETS
+
+        ds = DATASETS.get(self.dataset)
+        return ds.name if ds else self.dataset
+
     class Meta:
         verbose_name = "数据批次"
         verbose_name_plural = "数据批次"
@@ -150,6 +158,12 @@ class MetricRun(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    @property
+    def engine_label(self) -> str:
+        from bizenv.datasets.engine import ENGINE_LABELS
+
+        return next((label for kind, label in ENGINE_LABELS.items() if kind == self.engine), self.engine)
 
     class Meta:
         verbose_name = "口径计算"

@@ -185,6 +185,8 @@ def test_records_browser_paginates(town):
     third = client.get("/data/records/business_registrations/?page=3").content.decode()
 
     assert "第 1 / 3 页" in first and "共 120 条" in first
+    batches = client.get("/data/batches/").content.decode().split("<tbody>", 1)[1]
+    assert "<td>企业开办办件</td>" in batches and "<td>business_registrations</td>" not in batches
     # Coded values read in Chinese; the region shows its name.
     table = first.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert "<td>设立</td>" in table and "establishment" not in table
