@@ -18,15 +18,24 @@ GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 7_2024_0001  # serialises appends so the chain never forks
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any, *, datetime_sep: str = "T") -> Any:
+    """The value as plain JSON: sets and tuples as lists, dates in ISO form, Decimals as text, NaN as None.
+
+    ``datetime_sep`` is the date/time separator of datetimes; the raw-record digests were first
+    computed with a space and must stay stable, everything else uses the ISO ``T``.
+    """
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
+        return {str(k): jsonable(v, datetime_sep=datetime_sep) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v, datetime_sep=datetime_sep) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=datetime_sep)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, float) and value != value:
+        return None
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
@@ -57,8 +66,8 @@ def entry_digest(*, prev_hash: str, created_at: datetime, actor_username: str, a
 def changed_values(old: dict, new: dict) -> tuple[dict, dict]:
     """The keys whose values differ, as (old, new) dictionaries."""
     keys = sorted(set(old) | set(new))
-    diff = [k for k in keys if _jsonable(old.get(k)) != _jsonable(new.get(k))]
-    return {k: _jsonable(old.get(k)) for k in diff}, {k: _jsonable(new.get(k)) for k in diff}
+    diff = [k for k in keys if jsonable(old.get(k)) != jsonable(new.get(k))]
+    return {k: jsonable(old.get(k)) for k in diff}, {k: jsonable(new.get(k)) for k in diff}
 
 
 def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
@@ -68,8 +77,8 @@ def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:300]
-    old_values = _jsonable(old) if old is not None else None
-    new_values = _jsonable(new) if new is not None else None
+    old_values = jsonable(old) if old is not None else None
+    new_values = jsonable(new) if new is not None else None
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

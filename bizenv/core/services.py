@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from bizenv.core.audit import _jsonable, audit_record
+from bizenv.core.audit import audit_record, jsonable
 from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
 
@@ -22,7 +22,7 @@ def job_create(*, actor, kind: str, title: str = "", params: dict | None = None,
     """A queued job; the caller enqueues its task with transaction.on_commit."""
     with transaction.atomic():
         job = Job.objects.create(
-            kind=kind, title=title[:200], params=_jsonable(params or {}), for_office=for_office,
+            kind=kind, title=title[:200], params=jsonable(params or {}), for_office=for_office,
             created_by=actor if getattr(actor, "pk", None) else None, message="排队等待后台任务进程……",
             related_type=related_type, related_id=str(related_id),
         )
@@ -64,7 +64,7 @@ def job_finish(*, job_id: int, result: Any = None, error: str = "", message: str
         job.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
         job.finished_at = timezone.now()
         job.error = error
-        job.result = _jsonable(result) if result is not None else None
+        job.result = jsonable(result) if result is not None else None
         if not error:
             job.progress = 100
         job.message = (message or ("失败：" + error.splitlines()[0] if error else "已完成"))[:500]

@@ -6,15 +6,13 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bizenv.core.audit import audit_record
+from bizenv.core.audit import audit_record, jsonable
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.datasets import selectors
 from bizenv.datasets.catalog import DATASETS, Dataset, dataset_get
@@ -36,25 +34,14 @@ MAX_PUSH_RECORDS = 50_000
 Progress = Callable[[int, str], object]
 TOKEN_PREFIX = "bzs_"
 NOTHING_NEW = "无新记录"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, float) and value != value:
-        return None
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+# Batch digests, quarantined payloads and source cursors were first written with space-separated
+# datetimes; the digests of stored batches must stay comparable, so they keep it.
+LAKE_DATETIME_SEP = " "
 
 
 def _rows_digest(rows: list[Row]) -> str:
-    canonical = json.dumps([_jsonable(p) for _, p in rows], ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"))
+    canonical = json.dumps([jsonable(p, datetime_sep=LAKE_DATETIME_SEP) for _, p in rows], ensure_ascii=False,
+                           sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -199,7 +186,8 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
                          size_bytes=f["size_bytes"]) for f in written
             ])
             QuarantinedRecord.objects.bulk_create([
-                QuarantinedRecord(batch=batch, row_number=q.row_number, payload=_jsonable(q.payload),
+                QuarantinedRecord(batch=batch, row_number=q.row_number,
+                                  payload=jsonable(q.payload, datetime_sep=LAKE_DATETIME_SEP),
                                   reasons=[{"field": p.field, "message": p.message} for p in q.problems])
                 for q in outcome.quarantined
             ], batch_size=2000)
@@ -212,7 +200,7 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
                                           f" 条，隔离 {batch.rows_quarantined} 条")[:300]
                 fields = ["last_run_at", "last_run_result"]
                 if source_cursor is not None:
-                    source.cursor = _jsonable(source_cursor)
+                    source.cursor = jsonable(source_cursor, datetime_sep=LAKE_DATETIME_SEP)
                     fields.append("cursor")
                 source.save(update_fields=fields)
             audit_record(actor=actor, action="datasets.batch_commit", obj=batch, new=_batch_summary(batch))
@@ -381,7 +369,7 @@ def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch | None:
     if not result.records:
         fields = {"last_run_at": timezone.now(), "last_run_result": NOTHING_NEW}
         if result.cursor != (source.cursor or {}):
-            fields["cursor"] = _jsonable(result.cursor)
+            fields["cursor"] = jsonable(result.cursor, datetime_sep=LAKE_DATETIME_SEP)
         SourceSystem.objects.filter(pk=source.pk).update(**fields)
         for name, value in fields.items():
             setattr(source, name, value)

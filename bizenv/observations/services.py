@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bizenv.core import clock
-from bizenv.core.audit import _jsonable, audit_record, changed_values
+from bizenv.core.audit import audit_record, changed_values, jsonable
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import CYCLE_KINDS, KIND_LABELS, Period
 from bizenv.indicators.models import Indicator, SystemVersion
@@ -423,8 +423,8 @@ def observations_write_from_metric(*, run, system_version: SystemVersion,
         ["value", "special", "unit", "record_count", "metric_definition", "source", "import_batch", "metric_run",
          "status", "updated_by", "updated_at"], batch_size=500)
     ObservationRevision.objects.bulk_create([
-        ObservationRevision(observation=obs, action=action, old_values=_jsonable(old) if old is not None else None,
-                            new_values=_jsonable(new), actor=actor_fk)
+        ObservationRevision(observation=obs, action=action, old_values=jsonable(old) if old is not None else None,
+                            new_values=jsonable(new), actor=actor_fk)
         for obs, action, old, new in revisions
     ], batch_size=1000)
     return summary

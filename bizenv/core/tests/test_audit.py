@@ -111,3 +111,22 @@ def test_every_audited_action_has_a_chinese_name():
             found |= {f"observation.{a}" for a in re.findall(r'_transition\([^)]*action="([a-z_]+)"', text)}
     assert len(found) > 40
     assert sorted(found - set(ACTION_LABELS)) == []
+
+
+def test_jsonable_gives_plain_json_for_what_services_record():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from bizenv.core.audit import jsonable
+
+    value = {1: (Decimal("1.50"), {"x"}), "when": datetime(2026, 3, 4, 5, 6), "day": date(2026, 3, 4),
+             "nan": float("nan"), "ok": [True, None, 2.5, "是"], "other": Role.AUDITOR}
+    assert jsonable(value) == {"1": ["1.50", ["x"]], "when": "2026-03-04T05:06:00", "day": "2026-03-04",
+                               "nan": None, "ok": [True, None, 2.5, "是"], "other": str(Role.AUDITOR)}
+    assert jsonable({"when": datetime(2026, 3, 4, 5, 6)}, datetime_sep=" ") == {"when": "2026-03-04 05:06:00"}
+
+
+def test_a_nan_that_stays_nan_is_no_change():
+    from bizenv.core.audit import changed_values
+
+    assert changed_values({"v": float("nan"), "w": 1}, {"v": float("nan"), "w": 2}) == ({"w": 1}, {"w": 2})
