@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from bizenv.core.cells import yes_no
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets.catalog import DATASETS, Dataset, FieldType, choice_label
 
@@ -247,14 +248,10 @@ def _coerce(value: Any, ftype: FieldType, label: str, problems: _Problems) -> An
                 raise ValueError
             return float(value)
         if ftype == FieldType.BOOLEAN:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("true", "1", "是", "yes"):
-                return True
-            if text in ("false", "0", "否", "no"):
-                return False
-            raise ValueError
+            answer = yes_no(value)
+            if answer is None:
+                raise ValueError
+            return answer
         if ftype == FieldType.TIMESTAMP:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
             return moment.isoformat(sep=" ")

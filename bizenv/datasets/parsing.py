@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from bizenv.core.cells import CellError, cell_bool
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.officefiles import office_file_check
 from bizenv.datasets.catalog import Dataset, Field, FieldType
@@ -27,8 +28,6 @@ FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".jsonl": "jso
 FORMAT_LABELS = "CSV（UTF-8 或 GB18030 编码）、XLSX、Parquet、JSON Lines（.jsonl / .json）"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 CHINA = timezone(timedelta(hours=8))
-TRUE_WORDS = {"true", "1", "是", "y", "yes", "t", "对"}
-FALSE_WORDS = {"false", "0", "否", "n", "no", "f", "错"}
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
                      "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d%H%M%S")
 
@@ -284,16 +283,10 @@ def _to_float(value: Any) -> tuple[Any, str | None]:
 
 
 def _to_boolean(value: Any) -> tuple[Any, str | None]:
-    if isinstance(value, bool):
-        return value, None
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value), None
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True, None
-    if text in FALSE_WORDS:
-        return False, None
-    return None, f"应为 是/否（true/false、1/0），收到的是“{str(value).strip()[:40]}”"
+    try:
+        return cell_bool(value, field=""), None
+    except CellError as exc:
+        return None, exc.reason
 
 
 def _to_timestamp(value: Any) -> tuple[Any, str | None]:

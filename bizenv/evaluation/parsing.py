@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from bizenv.core.cells import cell_scalar
 from bizenv.evaluation.scoring import TOTAL, CompiledSystem
 from bizenv.indicators.specs import Location, Problem
 
@@ -23,8 +24,6 @@ NOT_APPLICABLE = "N/A"
 # Accepted spellings of the special values (compared case-insensitively).
 NO_PRACTICE_TOKENS = frozenset({"no practice", "无此做法"})
 NOT_APPLICABLE_TOKENS = frozenset({"n/a", "不适用"})
-TRUE_TEXTS = frozenset({"true", "是", "yes", "y"})
-FALSE_TEXTS = frozenset({"false", "否", "no", "n"})
 MAX_PROBLEMS = 200
 
 
@@ -180,19 +179,8 @@ def parse_observations(content: bytes, system: CompiledSystem) -> CsvResult:
 
 
 def attribute_value(text: str) -> Any:
-    """A region attribute from a cell: true/false (是/否), a number, or the text itself."""
-    lowered = text.lower()
-    if lowered in TRUE_TEXTS:
-        return True
-    if lowered in FALSE_TEXTS:
-        return False
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(number):
-        return text
-    return int(number) if number.is_integer() else number
+    """A region attribute from a cell: a number, true/false (是/否 and the other yes/no words), or the text."""
+    return cell_scalar(text)
 
 
 def parse_regions(content: bytes) -> CsvResult:

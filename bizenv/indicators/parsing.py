@@ -9,7 +9,6 @@ whole (weights, unique codes, depth, scoring parameters, departments) are in `va
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from bizenv.core.cells import CellError, cell_number, cell_scalar, cell_text, yes_no
 from bizenv.core.officefiles import OfficeFileRefused, office_file_check
 from bizenv.indicators.specs import (
     CYCLES,
@@ -154,49 +154,26 @@ class _Values:
         self.problems.append(Problem(message, field_name, self.where(field_name)))
 
     def text(self, name: str, value: Any, *, max_length: int, required: bool = False) -> str:
-        if value is None:
-            value = ""
-        if isinstance(value, bool) or isinstance(value, list | dict):
-            self.problem(name, "必须是文字")
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
-        if required and not text:
-            self.problem(name, "不能为空")
-        if len(text) > max_length:
-            self.problem(name, f"长度不能超过 {max_length} 个字符（现为 {len(text)} 个）")
-        return text
+        try:
+            return cell_text(value, field=name, max_length=max_length, required=required)
+        except CellError as exc:
+            self.problem(name, exc.reason)
+            return exc.value
 
     def number(self, name: str, value: Any, message: str) -> float | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        try:
+            return cell_number(value, field=name, message=message, text=self.text_cells)
+        except CellError as exc:
+            self.problem(name, exc.reason)
             return None
-        if isinstance(value, str) and self.text_cells:
-            try:
-                value = float(value.strip())
-            except ValueError:
-                self.problem(name, message)
-                return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(name, message)
-            return None
-        number = float(value)
-        if not math.isfinite(number):
-            self.problem(name, message)
-            return None
-        return number
 
     def boolean(self, name: str, value: Any) -> bool:
         if value is None or value == "":
             return False
         if isinstance(value, bool):
             return value
-        if self.text_cells:
-            text = str(value).strip().lower()
-            if text in {"是", "true", "1", "yes", "y"}:
-                return True
-            if text in {"否", "false", "0", "no", "n"}:
-                return False
+        if self.text_cells and yes_no(value) is not None:
+            return yes_no(value)
         self.problem(name, "必须是 true 或 false（Excel 中可写“是”或“否”）")
         return False
 
@@ -239,16 +216,7 @@ class _Values:
         return self.choice(name, value, allowed, labels)
 
     def condition_value(self, text: str) -> Any:
-        lowered = text.strip().lower()
-        if lowered in {"true", "是"}:
-            return True
-        if lowered in {"false", "否"}:
-            return False
-        try:
-            number = float(lowered)
-        except ValueError:
-            return text.strip()
-        return int(number) if number.is_integer() else number
+        return cell_scalar(text)
 
     def variants(self, name: str, value: Any) -> list[VariantSpec]:
         if value is None or value == "":
@@ -549,11 +517,7 @@ _SYSTEM_ALIASES.update({"体系编码": "code", "体系名称": "name", "版本�
 
 
 def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return str(value).strip() if isinstance(value, bool | list | dict) else cell_text(value, field="")
 
 
 def parse_excel(content: bytes) -> ParseResult:
