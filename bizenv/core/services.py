@@ -13,8 +13,13 @@ from django.utils import timezone
 from bizenv.core.audit import audit_record, jsonable
 from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
+from bizenv.core.transitions import JOB_TRANSITIONS, transition_check
 
 log = logging.getLogger(__name__)
+
+
+def _what(job: Job) -> str:
+    return f"后台任务 #{job.pk}"
 
 
 def job_create(*, actor, kind: str, title: str = "", params: dict | None = None, for_office: bool = False,
@@ -37,6 +42,7 @@ def job_start(*, job_id: int) -> Job | None:
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.is_finished:
             return None
+        transition_check(table=JOB_TRANSITIONS, current=job.status, target=JobStatus.RUNNING, what=_what(job))
         job.status = JobStatus.RUNNING
         job.started_at = timezone.now()
         job.message = "开始执行……"
@@ -61,7 +67,9 @@ def job_finish(*, job_id: int, result: Any = None, error: str = "", message: str
     """End a job: succeeded with its result, or failed with a Chinese error; audited."""
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        job.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+        target = JobStatus.FAILED if error else JobStatus.SUCCEEDED
+        transition_check(table=JOB_TRANSITIONS, current=job.status, target=target, what=_what(job))
+        job.status = target
         job.finished_at = timezone.now()
         job.error = error
         job.result = jsonable(result) if result is not None else None

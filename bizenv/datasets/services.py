@@ -27,6 +27,7 @@ from bizenv.datasets.models import (
     SourceSystem,
 )
 from bizenv.datasets.parsing import Row, read_records, records_rows, records_table, table_rows
+from bizenv.datasets.transitions import batch_status_set
 from bizenv.datasets.validation import RowProblem, validate_records
 from bizenv.organisations.permissions import Permission, require
 
@@ -160,11 +161,11 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
     batch.problems = outcome.problems
     batch.replayed = False
     if dry_run:
-        batch.status = BatchStatus.PREVIEW
+        batch_status_set(batch, BatchStatus.PREVIEW)
         batch.created_at = timezone.now()
         return batch
 
-    batch.status = BatchStatus.PROCESSING
+    batch_status_set(batch, BatchStatus.PROCESSING)
     try:
         with transaction.atomic():
             batch.save()
@@ -191,7 +192,7 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
                                   reasons=[{"field": p.field, "message": p.message} for p in q.problems])
                 for q in outcome.quarantined
             ], batch_size=2000)
-            batch.status = BatchStatus.COMMITTED
+            batch_status_set(batch, BatchStatus.COMMITTED)
             batch.finished_at = timezone.now()
             batch.save(update_fields=["status", "finished_at"])
             if source is not None:
@@ -206,6 +207,7 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
             audit_record(actor=actor, action="datasets.batch_commit", obj=batch, new=_batch_summary(batch))
     except Exception as exc:
         lake_remove_files(f["path"] for f in written)
+        batch.status = BatchStatus.PROCESSING  # the rollback undid the commit: the stored row is processing
         reason = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
         _batch_fail(actor=actor, batch=batch, message=f"入库失败，本批次未保存任何记录：{reason}")
         raise ApplicationError(batch.message, code=ErrorCode.INVALID) from exc
@@ -223,7 +225,7 @@ def _batch_summary(batch: RecordBatch) -> dict:
 
 def _batch_fail(*, actor, batch: RecordBatch, message: str) -> None:
     # The key is released so that the sender may retry the same delivery.
-    batch.status = BatchStatus.FAILED
+    batch_status_set(batch, BatchStatus.FAILED)
     batch.message = message[:2000]
     batch.idempotency_key = ""
     batch.rows_accepted = 0

@@ -4,6 +4,7 @@ system and period is published); a reviewed release may go back to draft."""
 from __future__ import annotations
 
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.transitions import transition_check
 from bizenv.evaluation.models import RedBlackList, ReleaseStatus
 
 S = ReleaseStatus
@@ -24,8 +25,4 @@ def release_transition_check(release: RedBlackList, target: ReleaseStatus) -> No
     if current == S.PUBLISHED and target != S.SUPERSEDED:
         raise ApplicationError(f"“{release.title}”已发布，已发布的红黑榜不能再变更。",
                                code=ErrorCode.PUBLISHED_IMMUTABLE)
-    if target not in RELEASE_TRANSITIONS[current]:
-        raise ApplicationError(
-            f"“{release.title}”当前为“{current.label}”，不能变为“{ReleaseStatus(target).label}”。",
-            code=ErrorCode.INVALID_TRANSITION,
-        )
+    transition_check(table=RELEASE_TRANSITIONS, current=current, target=target, what=f"“{release.title}”")

@@ -26,7 +26,11 @@ from bizenv.observations.models import (
     ObservationStatus,
     ReportingRound,
 )
-from bizenv.observations.transitions import observation_ensure_editable, observation_transition_check
+from bizenv.observations.transitions import (
+    import_transition_check,
+    observation_ensure_editable,
+    observation_transition_check,
+)
 from bizenv.organisations.models import Region, Role
 from bizenv.organisations.permissions import Permission, can, require, user_roles
 
@@ -867,9 +871,7 @@ def observation_import_commit(*, actor, batch):
     from bizenv.observations.models import ImportStatus
 
     _import_check_owner(actor, batch)
-    if batch.status != ImportStatus.PREVIEW:
-        raise ApplicationError(f"该导入当前为“{batch.get_status_display()}”，不能再次导入。",
-                               code=ErrorCode.INVALID_TRANSITION)
+    import_transition_check(batch, ImportStatus.COMMITTED, refused="不能再次导入")
     with batch.stored_file.open("rb") as handle:
         content = handle.read()
     parsed = parse_upload(filename=batch.filename, content=content)
@@ -901,9 +903,7 @@ def observation_import_cancel(*, actor, batch):
     from bizenv.observations.models import ImportStatus
 
     _import_check_owner(actor, batch)
-    if batch.status != ImportStatus.PREVIEW:
-        raise ApplicationError(f"该导入当前为“{batch.get_status_display()}”，不能取消。",
-                               code=ErrorCode.INVALID_TRANSITION)
+    import_transition_check(batch, ImportStatus.CANCELLED, refused="不能取消")
     with transaction.atomic():
         batch.status = ImportStatus.CANCELLED
         batch.finished_at = timezone.now()

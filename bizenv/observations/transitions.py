@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bizenv.core.errors import ApplicationError, ErrorCode
-from bizenv.observations.models import Observation, ObservationStatus
+from bizenv.core.transitions import transition_check
+from bizenv.observations.models import ImportStatus, Observation, ObservationImport, ObservationStatus
 
 S = ObservationStatus
 
@@ -13,6 +14,15 @@ OBSERVATION_TRANSITIONS: dict[ObservationStatus, frozenset[ObservationStatus]] =
     S.RETURNED: frozenset({S.SUBMITTED}),
     S.APPROVED: frozenset({S.LOCKED}),
     S.LOCKED: frozenset(),
+}
+
+# An observation import: previewed, then committed or cancelled; a commit that breaks leaves it failed
+# (an unreadable file is stored failed straight away).
+IMPORT_TRANSITIONS: dict[ImportStatus, frozenset[ImportStatus]] = {
+    ImportStatus.PREVIEW: frozenset({ImportStatus.COMMITTED, ImportStatus.CANCELLED, ImportStatus.FAILED}),
+    ImportStatus.COMMITTED: frozenset(),
+    ImportStatus.CANCELLED: frozenset(),
+    ImportStatus.FAILED: frozenset(),
 }
 
 # Who may change the value in each status: reporters while it is theirs, the office until it is locked.
@@ -27,11 +37,12 @@ def observation_transition_check(observation: Observation, target: ObservationSt
         raise ApplicationError(
             f"{_label(observation)}已锁定，不能再变更。", code=ErrorCode.INVALID_TRANSITION
         )
-    if target not in OBSERVATION_TRANSITIONS[current]:
-        raise ApplicationError(
-            f"{_label(observation)}当前为“{current.label}”，不能变为“{ObservationStatus(target).label}”。",
-            code=ErrorCode.INVALID_TRANSITION,
-        )
+    transition_check(table=OBSERVATION_TRANSITIONS, current=current, target=target, what=_label(observation))
+
+
+def import_transition_check(batch: ObservationImport, target: ImportStatus, *, refused: str) -> None:
+    """Raise INVALID_TRANSITION unless the import may move from its status to `target`."""
+    transition_check(table=IMPORT_TRANSITIONS, current=batch.status, target=target, what="该导入", refused=refused)
 
 
 def observation_ensure_editable(observation: Observation, *, as_office: bool) -> None:
