@@ -10,7 +10,7 @@ from django.db import transaction
 from bizenv.analysis.models import BenchmarkValue
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError
-from bizenv.organisations.permissions import Permission, require
+from bizenv.organisations.permissions import Permission, require_actor
 
 SHIPPED_BENCHMARKS = Path(__file__).resolve().parent / "data" / "benchmarks.yaml"
 _FIELDS = ("cities", "value", "unit", "year", "note")
@@ -38,8 +38,7 @@ def benchmark_rows(text: str) -> list[dict]:
 @transaction.atomic
 def benchmarks_load_shipped(*, actor, path: Path | None = None) -> dict[str, int]:
     """Create or update the shipped best-practice values; unchanged rows write nothing. Returns counts."""
-    if actor is not None:
-        require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for row in benchmark_rows((path or SHIPPED_BENCHMARKS).read_text(encoding="utf-8")):
         key = {"indicator_code": row["indicator_code"], "source": row["source"]}

@@ -41,6 +41,12 @@ def jsonable(value: Any, *, datetime_sep: str = "T") -> Any:
     return str(value)
 
 
+def actor_user(actor) -> Any:
+    """The saved user behind `actor`, for a created_by/updated_by column; None for the system (actor=None)
+    or a stand-in that is not a saved user. Apps import it from organisations.permissions."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def entry_digest(*, prev_hash: str, created_at: datetime, actor_username: str, action: str,
                  object_type: str, object_id: str, object_repr: str, old_values: Any, new_values: Any) -> str:
     """SHA-256 over the previous hash and the canonical JSON of one entry."""
@@ -93,7 +99,7 @@ def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_
             old_values=old_values, new_values=new_values,
         )
         return AuditLog.objects.create(
-            created_at=created_at, actor=actor if getattr(actor, "pk", None) else None,
+            created_at=created_at, actor=actor_user(actor),
             actor_username=actor_username, action=action, object_type=object_type,
             object_id=str(object_id), object_repr=object_repr, old_values=old_values,
             new_values=new_values, prev_hash=prev_hash, hash=digest,

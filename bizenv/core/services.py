@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from bizenv.core.audit import audit_record, jsonable
+from bizenv.core.audit import actor_user, audit_record, jsonable
 from bizenv.core.errors import ApplicationError
 from bizenv.core.models import Job, JobStatus
 from bizenv.core.transitions import JOB_TRANSITIONS, transition_check
@@ -28,7 +28,7 @@ def job_create(*, actor, kind: str, title: str = "", params: dict | None = None,
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind, title=title[:200], params=jsonable(params or {}), for_office=for_office,
-            created_by=actor if getattr(actor, "pk", None) else None, message="排队等待后台任务进程……",
+            created_by=actor_user(actor), message="排队等待后台任务进程……",
             related_type=related_type, related_id=str(related_id),
         )
         audit_record(actor=actor, action="job.create", obj=job, new={"kind": kind, "title": job.title,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bizenv.core.audit import audit_record
-from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
+from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period, PeriodKind
 from bizenv.datasets.engine import EngineKind, MetricEngine, lake_windows
 from bizenv.datasets.lake import lake_files
@@ -24,7 +24,7 @@ from bizenv.datasets.models import (
     MetricRun,
     StepStatistic,
 )
-from bizenv.organisations.permissions import Permission, has_permission
+from bizenv.organisations.permissions import Permission, actor_user, require_actor
 from bizenv.workdays.calendar import WorkCalendar
 
 SHIPPED_DIR = Path(__file__).parent / "metric_definitions"
@@ -37,12 +37,6 @@ class RunStatus:
 
 
 RUN_STATUS_LABELS = {RunStatus.RUNNING: "计算中", RunStatus.DONE: "已完成", RunStatus.FAILED: "失败"}
-
-
-def _require(actor, perm: Permission) -> None:
-    """`actor=None` is the system itself (commands, jobs); a user needs the permission."""
-    if actor is not None and not has_permission(actor, perm):
-        raise PermissionDenied()
 
 
 # ---------------------------------------------------------------------------------- definitions
@@ -59,7 +53,7 @@ class LoadSummary:
 
 def metric_definition_save(*, actor, spec: MetricSpec | dict) -> tuple[MetricDefinition, str]:
     """Store a definition: new code → v1, changed spec → version + 1 (the old one stays, inactive); same → no-op."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     if isinstance(spec, dict):
         spec = metric_spec_parse(spec)
     canonical = spec.to_dict()
@@ -73,7 +67,7 @@ def metric_definition_save(*, actor, spec: MetricSpec | dict) -> tuple[MetricDef
         definition = MetricDefinition.objects.create(
             code=spec.code, version=version, name=spec.name, indicator_code=spec.indicator, dataset=spec.dataset,
             spec=canonical, is_active=True, description=spec.description,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor_user(actor),
         )
         audit_record(actor=actor, action="metric_definition.create" if latest is None else "metric_definition.version",
                      obj=definition, old={"version": latest.version, "spec": latest.spec} if latest else None,
@@ -85,7 +79,7 @@ def metric_definition_edit(*, actor, code: str, text: str) -> tuple[MetricDefini
     """Save a definition edited as YAML on its page: same code, validated, a new version when it changed."""
     import yaml
 
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -178,7 +172,7 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
     from bizenv.observations.services import MetricValue, observations_write_from_metric
     from bizenv.organisations.models import Region
 
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     say = progress or (lambda _msg: None)
     kind = EngineKind(engine) if engine in EngineKind._value2member_map_ else None
     if kind is None:
@@ -205,7 +199,7 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
     with transaction.atomic():
         run = MetricRun.objects.create(engine=kind.value, periods=[str(p) for p in wanted], fingerprint=fingerprint,
                                        status=RunStatus.RUNNING,
-                                       created_by=actor if getattr(actor, "pk", None) else None)
+                                       created_by=actor_user(actor))
         audit_record(actor=actor, action="metric_run.start", obj=run,
                      new={"engine": kind.value, "periods": run.periods, "fingerprint": fingerprint})
     try:
@@ -313,7 +307,7 @@ def metric_run_enqueue(*, actor, engine: str = EngineKind.DUCKDB, periods: Seque
     """Queue a metric run as a background job (after commit); the job page shows its progress."""
     from bizenv.core.services import job_create, job_enqueue
 
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     if engine not in EngineKind._value2member_map_:
         raise ApplicationError(f"未知的计算引擎“{engine}”，可选：duckdb、spark。")
     wanted = [str(p) for p in periods or []]

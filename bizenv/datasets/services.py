@@ -29,7 +29,7 @@ from bizenv.datasets.models import (
 from bizenv.datasets.parsing import Row, read_records, records_rows, records_table, table_rows
 from bizenv.datasets.transitions import batch_status_set
 from bizenv.datasets.validation import RowProblem, validate_records
-from bizenv.organisations.permissions import Permission, require
+from bizenv.organisations.permissions import Permission, actor_user, require_actor
 
 MAX_PUSH_RECORDS = 50_000
 Progress = Callable[[int, str], object]
@@ -44,12 +44,6 @@ def _rows_digest(rows: list[Row]) -> str:
     canonical = json.dumps([jsonable(p, datetime_sep=LAKE_DATETIME_SEP) for _, p in rows], ensure_ascii=False,
                            sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _check_actor(actor, perm: Permission = Permission.REVIEW_DATA) -> None:
-    # actor None is the system itself: the command line, a push authenticated by token, a scheduled pull.
-    if actor is not None:
-        require(actor, perm)
 
 
 def _dataset(dataset: Dataset | str) -> Dataset:
@@ -94,7 +88,7 @@ def records_ingest(*, actor, dataset: Dataset | str, rows_or_table: pa.Table | l
     `progress(percent, message)` is told of each step (validating, writing); it is called outside any
     transaction this function opens.
     """
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     ds = _dataset(dataset)
     _check_source(source, ds)
     if isinstance(rows_or_table, pa.Table):
@@ -112,7 +106,7 @@ def records_file_ingest(*, actor, dataset: Dataset | str, content: bytes, filena
                         source: SourceSystem | None = None, idempotency_key: str = "", dry_run: bool = False,
                         known_region_codes: set[str] | None = None, progress: Progress | None = None) -> RecordBatch:
     """Read a CSV/XLSX/Parquet/JSON file of raw records and ingest it (see `records_ingest`)."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     ds = _dataset(dataset)
     _check_source(source, ds)
     say = progress or _silent
@@ -155,7 +149,7 @@ def _ingest(*, actor, ds: Dataset, rows: list[Row], source, filename: str, idemp
         dataset=ds.code, source=source, idempotency_key=idempotency_key, filename=filename[:255], sha256=digest,
         rows_total=len(rows), rows_accepted=len(accepted), rows_duplicate=duplicate_rows,
         rows_quarantined=len(outcome.quarantined), message="\n".join(notes),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_user(actor),
     )
     assert batch.rows_total == batch.rows_accepted + batch.rows_duplicate + batch.rows_quarantined
     batch.problems = outcome.problems
@@ -290,7 +284,7 @@ def source_system_create(*, actor, code: str, name: str, kind: str, datasets: li
                          config: dict | None = None, schedule_minutes: int | None = None,
                          enabled: bool = True) -> SourceSystem:
     """Register a source system that sends or is polled for raw records."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     config = config or {}
     _clean_source(code=code, kind=kind, datasets=datasets, config=config, schedule_minutes=schedule_minutes)
     if SourceSystem.objects.filter(code=code).exists():
@@ -308,7 +302,7 @@ def source_system_update(*, actor, source: SourceSystem, name: str, kind: str, d
                          department=None, config: dict | None = None, schedule_minutes: int | None = None,
                          enabled: bool = True) -> SourceSystem:
     """Change a source's name, kind, datasets, configuration, schedule or enabled state."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     config = config or {}
     _clean_source(code=source.code, kind=kind, datasets=datasets, config=config, schedule_minutes=schedule_minutes)
     old = _source_values(source)
@@ -328,7 +322,7 @@ def source_system_update(*, actor, source: SourceSystem, name: str, kind: str, d
 @transaction.atomic
 def source_token_issue(*, actor, source: SourceSystem) -> tuple[SourceSystem, str]:
     """Issue (or rotate) the source's push token; the token is returned once and only its hash is kept."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     if source.kind != SourceKind.PUSH:
         raise ApplicationError(f"只有“接口推送”类型的数据源可以签发推送令牌；“{source.name}”是"
                                f"“{SourceKind(source.kind).label}”数据源。")
@@ -354,7 +348,7 @@ def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch | None:
 
     A pull that finds no new records lands no batch: it records the run on the source ("无新记录") and returns None.
     """
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     if source.kind not in selectors.PULL_KINDS:
         raise ApplicationError(f"数据源“{source.name}”不是拉取型数据源。")
     ds = _pull_dataset(source)
@@ -363,7 +357,7 @@ def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch | None:
         result = pull(source.kind, source.config or {}, dict(source.cursor or {}))
     except ConnectorError as exc:
         batch = RecordBatch.objects.create(dataset=ds.code, source=source, status=BatchStatus.PROCESSING,
-                                           created_by=actor if getattr(actor, "pk", None) else None)
+                                           created_by=actor_user(actor))
         _batch_fail(actor=actor, batch=batch, message=f"拉取失败：{exc.message}")
         SourceSystem.objects.filter(pk=source.pk).update(last_run_at=timezone.now(),
                                                          last_run_result=f"拉取失败：{exc.message}"[:300])
@@ -384,7 +378,7 @@ def source_pull_run(*, actor, source: SourceSystem) -> RecordBatch | None:
 @transaction.atomic
 def source_pull_request(*, actor, source: SourceSystem) -> None:
     """Queue a pull of the source as a background job (after commit)."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     if source.kind not in selectors.PULL_KINDS:
         raise ApplicationError(f"数据源“{source.name}”不是拉取型数据源。")
     if not source.enabled:
@@ -462,7 +456,7 @@ def records_upload_preview(*, actor, dataset: Dataset | str, content: bytes, fil
     signed reference to the stored file (valid for its user and dataset, for PREVIEW_MAX_AGE)."""
     from django.core import signing
 
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     ds = _dataset(dataset)
     if not content:
         raise ApplicationError("上传的文件是空的。")
@@ -478,7 +472,7 @@ def records_preview_enqueue(*, actor, dataset: Dataset | str, reference: str):
     """Queue the ingestion of a previewed file (see `records_upload_preview`) without uploading it again."""
     from django.core import signing
 
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     ds = _dataset(dataset)
     try:
         ref = signing.loads(reference, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
@@ -498,7 +492,7 @@ def records_preview_enqueue(*, actor, dataset: Dataset | str, reference: str):
 
 def records_upload_enqueue(*, actor, dataset: Dataset | str, content: bytes, filename: str):
     """Keep an uploaded file under BIZENV_DATA_DIR/uploads/ and queue its ingestion as a background job."""
-    _check_actor(actor)
+    require_actor(actor, Permission.REVIEW_DATA)
     ds = _dataset(dataset)
     if not content:
         raise ApplicationError("上传的文件是空的。")

@@ -27,18 +27,9 @@ from bizenv.evaluation.scoring import ScoringError
 from bizenv.evaluation.transitions import release_transition_check
 from bizenv.indicators.models import IndicatorSystem, SystemVersion
 from bizenv.organisations.models import Region
-from bizenv.organisations.permissions import Permission, require
+from bizenv.organisations.permissions import Permission, actor_user, require_actor
 
 S = ReleaseStatus
-
-
-def _require(actor, perm: Permission) -> None:
-    if actor is not None:
-        require(actor, perm)
-
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -47,7 +38,7 @@ def _user(actor):
 def evaluation_run_create(*, actor, system_version: SystemVersion, period: str, regions: list[Region] | None = None,
                           params: dict | None = None) -> EvaluationRun:
     """Score a version for a period; the same inputs (same fingerprint) return the existing run."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     inputs = selectors.evaluation_inputs(system_version=system_version, period=period, regions=regions,
                                          params=params)
     fingerprint = inputs_fingerprint(inputs)
@@ -65,7 +56,7 @@ def evaluation_run_create(*, actor, system_version: SystemVersion, period: str, 
         run = EvaluationRun.objects.create(
             system_version=system_version, period=inputs["period"], params=inputs["params"], inputs=inputs,
             fingerprint=fingerprint, region_count=sum(1 for r in inputs["regions"] if r["member"]),
-            observation_count=len(inputs["observations"]), created_by=_user(actor),
+            observation_count=len(inputs["observations"]), created_by=actor_user(actor),
             parent_region=region_by_code.get(parents[0]["code"]) if parents else None,
         )
         EvaluationResult.objects.bulk_create([
@@ -86,7 +77,7 @@ def evaluation_run_create(*, actor, system_version: SystemVersion, period: str, 
 
 def release_rule_save(*, actor, system: IndicatorSystem, rules: dict) -> ReleaseRule:
     """Set a system's default 红黑榜 rule (the coordinating office)."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     try:
         rules = rules_normalise(rules)
     except RuleError as exc:
@@ -97,9 +88,9 @@ def release_rule_save(*, actor, system: IndicatorSystem, rules: dict) -> Release
         if rule is not None and canonical_json(old) == canonical_json(rules):
             return rule
         if rule is None:
-            rule = ReleaseRule.objects.create(system=system, rules=rules, updated_by=_user(actor))
+            rule = ReleaseRule.objects.create(system=system, rules=rules, updated_by=actor_user(actor))
         else:
-            rule.rules, rule.updated_by = rules, _user(actor)
+            rule.rules, rule.updated_by = rules, actor_user(actor)
             rule.save()
         audit_record(actor=actor, action="release_rule.save", obj=rule, old={"rules": old}, new={"rules": rules})
     return rule
@@ -121,7 +112,7 @@ def _build(*, rules: dict, run: EvaluationRun, previous_run: EvaluationRun | Non
 def red_black_list_create(*, actor, run: EvaluationRun, rules: dict | None = None, title: str = "",
                           note: str = "") -> RedBlackList:
     """Draw up a draft 红黑榜 from an evaluation run with the given (or the system's) rule."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     system = run.system_version.system
     try:
         rules = rules_normalise(rules if rules is not None else selectors.release_rule_get(system=system))
@@ -136,7 +127,7 @@ def red_black_list_create(*, actor, run: EvaluationRun, rules: dict | None = Non
             run=run, previous_run=previous_run, system=system, period=run.period, title=title[:200], rules=rules,
             entries=entries, scores=table, fingerprint=run.fingerprint,
             content_hash=release_content_hash(entries=entries, scores=table), note=note or "",
-            created_by=_user(actor),
+            created_by=actor_user(actor),
         )
         audit_record(actor=actor, action="red_black_list.create", obj=release, new={
             "run": run.pk, "period": run.period, "rules": rules, "fingerprint": run.fingerprint,
@@ -161,19 +152,19 @@ def _transition(release: RedBlackList, *, actor, target: ReleaseStatus, action: 
 
 def red_black_list_review(*, actor, release: RedBlackList) -> RedBlackList:
     """The coordinating office checks a draft; the reviewer must not be the person who drew it up."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     if actor is not None and release.created_by_id is not None and release.created_by_id == actor.pk:
         raise ApplicationError("审核人不能是红黑榜的创建人，请由营商办其他同志审核。", code=ErrorCode.CONFLICT)
 
     def stamp(r: RedBlackList) -> None:
-        r.reviewed_by, r.reviewed_at = _user(actor), timezone.now()
+        r.reviewed_by, r.reviewed_at = actor_user(actor), timezone.now()
 
     return _transition(release, actor=actor, target=S.REVIEWED, action="red_black_list.review", before_save=stamp)
 
 
 def red_black_list_return(*, actor, release: RedBlackList) -> RedBlackList:
     """Send a reviewed release back to draft."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
 
     def clear(r: RedBlackList) -> None:
         r.reviewed_by, r.reviewed_at = None, None
@@ -196,11 +187,11 @@ def _supersede(*, actor, by: RedBlackList) -> None:
 def red_black_list_publish(*, actor, release: RedBlackList) -> RedBlackList:
     """Publish a reviewed release: it is frozen, with what changed since the previous published one; an earlier
     published release of the same system and period is superseded by it."""
-    _require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     previous = selectors.release_previous_published(release=release)
 
     def freeze(r: RedBlackList) -> None:
-        r.published_by, r.published_at = _user(actor), timezone.now()
+        r.published_by, r.published_at = actor_user(actor), timezone.now()
         r.compared_with = previous
         r.changes = release_changes(current_entries=r.entries, current_scores=r.scores,
                                     previous_entries=previous.entries, previous_scores=previous.scores) \

@@ -28,7 +28,7 @@ from bizenv.indicators.specs import (
 )
 from bizenv.indicators.transitions import version_ensure_editable, version_transition_check
 from bizenv.organisations.models import Department
-from bizenv.organisations.permissions import Permission, require
+from bizenv.organisations.permissions import Permission, actor_user, require_actor
 
 SHIPPED_SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 
@@ -68,12 +68,6 @@ class ImportOutcome:
         if self.published:
             return f"{label} 内容与文件相同，未重复导入；已将其发布。"
         return f"{label} 已存在且内容与文件相同，未做任何修改。"
-
-
-def _require(actor, perm: Permission) -> None:
-    # actor None is the system itself (demo builder, command line, migrations).
-    if actor is not None:
-        require(actor, perm)
 
 
 def _problems_error(message: str, problems: list[Problem]) -> ApplicationError:
@@ -157,9 +151,9 @@ def _version_snapshot(version: SystemVersion) -> dict:
 @transaction.atomic
 def indicator_system_import(*, actor, content: bytes, filename: str, publish: bool = False) -> ImportOutcome:
     """Import a YAML or Excel file as a new draft version (all or nothing); identical content is a no-op."""
-    _require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     if publish:
-        _require(actor, Permission.PUBLISH_INDICATORS)
+        require_actor(actor, Permission.PUBLISH_INDICATORS)
     spec, problems = selectors.file_problems(content=content, filename=filename)
     if problems or spec is None:
         raise _problems_error(f"文件“{filename}”有 {len(problems)} 处问题，未导入任何内容：", problems)
@@ -193,7 +187,7 @@ def indicator_system_import(*, actor, content: bytes, filename: str, publish: bo
         description=spec.description,
         carry_over=dict(spec.carry_over),
         based_on=selectors.active_version(system_code=system.code),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_user(actor),
     )
     count = _write_tree(version, spec)
     audit_record(
@@ -229,7 +223,7 @@ def system_version_copy(
     *, actor, source: SystemVersion, version: str, name: str = "", description: str | None = None
 ) -> SystemVersion:
     """A new draft version holding a copy of `source`'s whole tree (weights, variants, departments)."""
-    _require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     label = (version or "").strip()
     if not label:
         raise ApplicationError("请填写新版本号。")
@@ -246,7 +240,7 @@ def system_version_copy(
         name=(name or "").strip() or source.name,
         description=source.description if description is None else description.strip(),
         based_on=source,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_user(actor),
     )
     count = _write_tree(new_version, spec)
     audit_record(
@@ -264,7 +258,7 @@ def system_version_publish(*, actor, version: SystemVersion) -> SystemVersion:
 
     The registered publishing steps then run in the same transaction (observations carry over from the
     version it replaces); their reports are left on the returned version as `publish_reports`."""
-    _require(actor, Permission.PUBLISH_INDICATORS)
+    require_actor(actor, Permission.PUBLISH_INDICATORS)
     version = SystemVersion.objects.select_for_update().select_related("system").get(pk=version.pk)
     version_transition_check(version, VersionStatus.PUBLISHED)
     problems = selectors.version_problems(version=version)
@@ -272,7 +266,7 @@ def system_version_publish(*, actor, version: SystemVersion) -> SystemVersion:
         raise _problems_error(f"版本 {version.version} 有 {len(problems)} 处问题，不能发布：", problems)
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
-    version.published_by = actor if getattr(actor, "pk", None) else None
+    version.published_by = actor_user(actor)
     version.save(update_fields=["status", "published_at", "published_by"])
     audit_record(
         actor=actor,
@@ -288,7 +282,7 @@ def system_version_publish(*, actor, version: SystemVersion) -> SystemVersion:
 @transaction.atomic
 def system_version_carry_over_set(*, actor, version: SystemVersion, mapping: dict[str, str]) -> SystemVersion:
     """Set which code of the replaced version each renamed indicator of a draft takes its values from."""
-    _require(actor, Permission.PUBLISH_INDICATORS)
+    require_actor(actor, Permission.PUBLISH_INDICATORS)
     version = _locked_version(version)
     codes = set(version.indicators.values_list("code", flat=True))
     unknown = sorted(code for code in mapping if code not in codes)
@@ -397,7 +391,7 @@ def _reload(indicator: Indicator) -> Indicator:
 @transaction.atomic
 def indicator_update(*, actor, indicator: Indicator, **changes: Any) -> Indicator:
     """Change an indicator of a draft; the draft tree is validated before anything is saved."""
-    _require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"不能修改字段：{'、'.join(sorted(unknown))}")
@@ -428,7 +422,7 @@ def indicator_create(
     *, actor, version: SystemVersion, parent: Indicator | None, code: str, name: str, **fields: Any
 ) -> Indicator:
     """Add an indicator under `parent` (or at level 1) in a draft; a leaf parent loses its scoring fields."""
-    _require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"未知字段：{'、'.join(sorted(unknown))}")
@@ -503,7 +497,7 @@ def indicator_create(
 @transaction.atomic
 def indicator_delete(*, actor, indicator: Indicator) -> None:
     """Remove an indicator and everything below it from a draft."""
-    _require(actor, Permission.EDIT_INDICATORS)
+    require_actor(actor, Permission.EDIT_INDICATORS)
     version = _locked_version(indicator.version)
     indicator = _reload(indicator)
     removed = [indicator.code]

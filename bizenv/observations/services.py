@@ -32,7 +32,7 @@ from bizenv.observations.transitions import (
     observation_transition_check,
 )
 from bizenv.organisations.models import Region, Role
-from bizenv.organisations.permissions import Permission, can, require, user_roles
+from bizenv.organisations.permissions import Permission, actor_user, can, require, require_actor, user_roles
 
 S = ObservationStatus
 # What makes two versions of an observation different; the run that recomputed it does not.
@@ -121,7 +121,7 @@ def _snapshot(observation: Observation) -> dict:
 def _record(observation: Observation, *, actor, action: str, old: dict | None, new: dict) -> None:
     ObservationRevision.objects.create(
         observation=observation, action=action, old_values=old, new_values=new,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor_user(actor),
     )
     audit_record(actor=actor, action=f"observation.{action}", obj=observation, old=old, new=new)
 
@@ -185,7 +185,7 @@ def observation_upsert(
                 source=source, status=S.APPROVED if as_office else S.DRAFT, note=note or "",
                 department=department, reporting_round=reporting_round, import_batch=import_batch,
                 metric_definition=metric_definition, metric_run=metric_run,
-                updated_by=actor if getattr(actor, "pk", None) else None, **{
+                updated_by=actor_user(actor), **{
                     k: v for k, v in content.items() if k != "metric_definition_id"
                 },
             )
@@ -226,7 +226,7 @@ def observation_upsert(
             existing.status = S.SUBMITTED
             existing.submitted_at = timezone.now()
             action = "revise"
-        existing.updated_by = actor if getattr(actor, "pk", None) else None
+        existing.updated_by = actor_user(actor)
         existing.save()
         before, after = changed_values(old, _snapshot(existing))
         _record(existing, actor=actor, action=action, old=before, new=after)
@@ -322,7 +322,7 @@ def observations_write_from_metric(*, run, system_version: SystemVersion,
     replaced by the run's own audited summary (metric_run.finish). Must run inside the caller's transaction.
     """
     actor = getattr(run, "created_by", None)
-    actor_fk = actor if getattr(actor, "pk", None) else None
+    actor_fk = actor_user(actor)
     values = list(values)
     summary = MetricWriteSummary()
     reportable: dict[int, str] = {}
@@ -451,7 +451,7 @@ def _transition(observation: Observation, *, actor, target: ObservationStatus, a
             observation.submitted_at = now
         if target in (S.APPROVED, S.RETURNED):
             observation.reviewed_at = now
-            observation.reviewed_by = actor if getattr(actor, "pk", None) else None
+            observation.reviewed_by = actor_user(actor)
             observation.review_comment = comment
         observation.save()
         before, after = changed_values(old, _snapshot(observation))
@@ -469,11 +469,6 @@ def observation_submit(*, actor, observation: Observation) -> Observation:
     return _transition(observation, actor=actor, target=S.SUBMITTED, action="submit")
 
 
-def _require_review(actor, observation: Observation) -> None:
-    if actor is not None:
-        require(actor, Permission.REVIEW_DATA, observation.region)
-
-
 def _revised_by(observation: Observation) -> set[int]:
     """Who changed the value since it was last approved, when the change reopened an approved value."""
     since_review = []
@@ -488,7 +483,7 @@ def _revised_by(observation: Observation) -> set[int]:
 
 def observation_approve(*, actor, observation: Observation, comment: str = "") -> Observation:
     """The coordinating office accepts a submitted value; a changed approved value needs another reviewer."""
-    _require_review(actor, observation)
+    require_actor(actor, Permission.REVIEW_DATA, observation.region)
     if actor is not None and actor.pk in _revised_by(observation):
         raise ApplicationError(
             f"“{observation.indicator.name}·{observation.region.name}”是您修改已审核值后重新提交的，"
@@ -500,7 +495,7 @@ def observation_approve(*, actor, observation: Observation, comment: str = "") -
 
 def observation_return(*, actor, observation: Observation, comment: str) -> Observation:
     """The coordinating office sends a submitted value back with a reason."""
-    _require_review(actor, observation)
+    require_actor(actor, Permission.REVIEW_DATA, observation.region)
     if not (comment or "").strip():
         raise FieldError("审核意见", "退回时必须填写审核意见，说明需要更正的内容。")
     return _transition(observation, actor=actor, target=S.RETURNED, action="return", comment=comment.strip())
@@ -508,7 +503,7 @@ def observation_return(*, actor, observation: Observation, comment: str) -> Obse
 
 def observation_lock(*, actor, observation: Observation) -> Observation:
     """The coordinating office locks an approved value; it never changes again."""
-    _require_review(actor, observation)
+    require_actor(actor, Permission.REVIEW_DATA, observation.region)
     return _transition(observation, actor=actor, target=S.LOCKED, action="lock")
 
 
@@ -568,7 +563,7 @@ def evidence_add(*, actor, observation: Observation, filename: str, content: byt
     with transaction.atomic():
         evidence = Evidence(
             observation=observation, original_name=name[:255], sha256=digest, size_bytes=len(content),
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_by=actor_user(actor),
         )
         evidence.file.save(f"{digest[:16]}{suffix}", ContentFile(content), save=False)
         evidence.save()
@@ -627,8 +622,7 @@ def _round_snapshot(reporting_round: ReportingRound) -> dict:
 def reporting_round_open(*, actor, system_version: SystemVersion, period: str, deadline: date | None = None,
                          name: str = "") -> ReportingRound:
     """The coordinating office opens a round for one period; the deadline defaults to the documented rule."""
-    if actor is not None:
-        require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     try:
         parsed = Period.parse(period)
     except ApplicationError as exc:
@@ -647,7 +641,7 @@ def reporting_round_open(*, actor, system_version: SystemVersion, period: str, d
         reporting_round = ReportingRound.objects.create(
             system_version=system_version, period=str(parsed),
             name=name.strip() or f"{parsed.label}数据填报", deadline=deadline or computed.day,
-            deadline_rule=rule[:300], created_by=actor if getattr(actor, "pk", None) else None,
+            deadline_rule=rule[:300], created_by=actor_user(actor),
         )
         audit_record(actor=actor, action="reporting_round.open", obj=reporting_round, old=None,
                      new=_round_snapshot(reporting_round))
@@ -657,8 +651,7 @@ def reporting_round_open(*, actor, system_version: SystemVersion, period: str, d
 def reporting_round_update(*, actor, reporting_round: ReportingRound, deadline: date | None = None,
                            is_open: bool | None = None) -> ReportingRound:
     """Move a round's deadline, or close/reopen it for entry."""
-    if actor is not None:
-        require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     with transaction.atomic():
         reporting_round = ReportingRound.objects.select_for_update().get(pk=reporting_round.pk)
         old = _round_snapshot(reporting_round)
@@ -837,7 +830,7 @@ def observation_import_preview(*, actor, filename: str, content: bytes,
     name = PurePath(filename or "upload").name[:255]
     batch = ObservationImport(
         reporting_round=reporting_round, filename=name, sha256=hashlib.sha256(content).hexdigest(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_user(actor),
     )
     try:
         parsed = parse_upload(filename=name, content=content)
@@ -930,8 +923,7 @@ def observation_flag_outliers(*, actor, system_version: SystemVersion, period: s
     """
     from bizenv.observations.selectors import observation_outlier_checks
 
-    if actor is not None:
-        require(actor, Permission.REVIEW_DATA)
+    require_actor(actor, Permission.REVIEW_DATA)
     parsed = Period.parse(period)
     checks = observation_outlier_checks(system_version=system_version, period=str(parsed), history=history)
     changed = flagged = 0

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from django.db.models import Q, QuerySet
 
+from bizenv.core.audit import actor_user as actor_user  # the policy's name for it; core cannot import apps
 from bizenv.core.errors import PermissionDenied
 from bizenv.organisations.models import ADMIN_ROLES, Region, Role, RoleGrant
 
@@ -139,6 +140,13 @@ def require(user, perm: Permission, region: Region | None = None) -> None:
     if not can(user, perm, region):
         where = f"（区域：{region.name}）" if region is not None else ""
         raise PermissionDenied(f"您没有“{PERMISSION_LABELS[perm]}”的权限{where}。")
+
+
+def require_actor(actor, perm: Permission, region: Region | None = None) -> None:
+    """`require` for services: `actor=None` is the system itself (command line, jobs, token pushes, the demo)
+    and may do anything; a user needs the permission (on `region`, if given)."""
+    if actor is not None:
+        require(actor, perm, region)
 
 
 def is_admin_role(role: str) -> bool:

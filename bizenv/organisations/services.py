@@ -24,7 +24,14 @@ from bizenv.organisations.models import (
     RoleGrant,
     User,
 )
-from bizenv.organisations.permissions import Permission, forget_cached_grants, has_permission, require
+from bizenv.organisations.permissions import (
+    Permission,
+    actor_user,
+    forget_cached_grants,
+    has_permission,
+    require,
+    require_actor,
+)
 
 REGION_FIELDS = ("code", "name", "level", "sort_order", "population", "gdp", "area_km2", "has_pipeline_gas",
                  "peer_group", "attributes")
@@ -62,8 +69,7 @@ def _check_region_placement(*, level: str, parent: Region | None) -> None:
 @transaction.atomic
 def region_create(*, actor, code: str, name: str, level: str, parent: Region | None = None, **attrs) -> Region:
     """Create a region under `parent` (a province or city, or a top-level one)."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_REGIONS, parent)
+    require_actor(actor, Permission.MANAGE_REGIONS, parent)
     code = code.strip()
     if not code.isdigit() or len(code) not in (6, 9, 12):
         raise ApplicationError(f"行政区划代码“{code}”应为 6、9 或 12 位数字。")
@@ -82,8 +88,7 @@ def region_create(*, actor, code: str, name: str, level: str, parent: Region | N
 @transaction.atomic
 def region_update(*, actor, region: Region, **changes) -> Region:
     """Change a region's name or attributes (the code and place in the tree stay)."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_REGIONS, region)
+    require_actor(actor, Permission.MANAGE_REGIONS, region)
     forbidden = set(changes) & {"code", "parent", "path", "level"}
     if forbidden:
         raise ApplicationError("区域的代码、层级和上级不能修改；如需调整请新建区域。")
@@ -108,8 +113,7 @@ def region_update(*, actor, region: Region, **changes) -> Region:
 def department_upsert(*, actor, code: str, name: str, kind: str, sort_order: int = 0,
                       region: Region | None = None) -> Department:
     """Create a department, or update its name and kind; a no-op writes nothing."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     dept = Department.objects.filter(code=code).first()
     if dept is None:
         dept = Department.objects.create(code=code, name=name, kind=kind, sort_order=sort_order, region=region)
@@ -131,8 +135,7 @@ def department_upsert(*, actor, code: str, name: str, kind: str, sort_order: int
 def user_create(*, actor, username: str, password: str, full_name: str = "",
                 department: Department | None = None) -> User:
     """Create a login account; the password must pass the password policy."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     username = username.strip()
     if not username:
         raise ApplicationError("账号不能为空。")
@@ -203,8 +206,7 @@ def role_grant_add(*, actor, user: User, role: str, region: Region | None) -> Ro
 @transaction.atomic
 def role_grant_remove(*, actor, grant: RoleGrant) -> None:
     """Withdraw a role grant."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     user = grant.user
     if actor is not None and grant.role in ADMIN_ROLES:
         raise PermissionDenied(ADMIN_ROLE_BY_OPERATOR)
@@ -225,8 +227,7 @@ def _user_snapshot(user: User) -> dict:
 @transaction.atomic
 def user_update(*, actor, user: User, full_name: str, department: Department | None) -> User:
     """Change a user's name and department; a department user keeps a department."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     user = User.objects.select_for_update(of=("self",)).select_related("department").get(pk=user.pk)
     if department is None and RoleGrant.objects.filter(user=user, role=Role.DEPARTMENT).exists():
         raise ApplicationError(f"账号“{user.username}”持有“部门用户”角色，所属部门不能为空。")
@@ -334,8 +335,7 @@ def account_unlock(*, actor, username: str) -> int:
     from axes.models import AccessAttempt
     from axes.utils import reset
 
-    if actor is not None:
-        require(actor, Permission.MANAGE_SECURITY)
+    require_actor(actor, Permission.MANAGE_SECURITY)
     username = username.strip()
     attempts = AccessAttempt.objects.filter(username=username)
     failures = sum(attempts.values_list("failures_since_start", flat=True))
@@ -360,8 +360,7 @@ def _map_digest(document: dict) -> str:
 def map_layer_save(*, actor, region: Region, document, source: str = MapSource.UPLOADED,
                    filename: str = "") -> MapLayer:
     """Store the GeoJSON outline of `region`'s children after checking every feature names a child."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_REGIONS, region)
+    require_actor(actor, Permission.MANAGE_REGIONS, region)
     children = _map_children(region)
     if not children:
         raise ApplicationError(f"“{region.name}”没有下级区域，无需配置地图。")
@@ -389,7 +388,7 @@ def map_layer_save(*, actor, region: Region, document, source: str = MapSource.U
     layer.filename = filename
     layer.feature_count = after["feature_count"]
     layer.digest = digest
-    layer.updated_by = actor if getattr(actor, "pk", None) else None
+    layer.updated_by = actor_user(actor)
     layer.save()
     audit_record(actor=actor, action="map_layer.save", obj=layer, old=old or None, new=new)
     return layer
@@ -401,8 +400,7 @@ _MAP_RADIUS = {RegionLevel.PROVINCE: 2.4, RegionLevel.CITY: 0.6}
 @transaction.atomic
 def map_layer_generate(*, actor, region: Region) -> MapLayer:
     """Store a fictional schematic outline of `region`'s children (for demonstrations and trials)."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_REGIONS, region)
+    require_actor(actor, Permission.MANAGE_REGIONS, region)
     children = list(region.children.order_by("sort_order", "code"))
     if not children:
         raise ApplicationError(f"“{region.name}”没有下级区域，无需配置地图。")
@@ -420,8 +418,7 @@ def map_layer_generate(*, actor, region: Region) -> MapLayer:
 @transaction.atomic
 def map_layer_delete(*, actor, region: Region) -> None:
     """Remove a region's map outline; its map charts show “no map” until one is stored again."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_REGIONS, region)
+    require_actor(actor, Permission.MANAGE_REGIONS, region)
     layer = MapLayer.objects.select_for_update().filter(region=region).first()
     if layer is None:
         return

@@ -7,21 +7,15 @@ from datetime import date
 from django.db import transaction
 
 from bizenv.core.audit import audit_record
-from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
-from bizenv.organisations.permissions import Permission, has_permission
+from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.organisations.permissions import Permission, actor_user, require_actor
 from bizenv.workdays.calendar import LIBRARY_YEARS
 from bizenv.workdays.models import CalendarOverride, CalendarYear
 
 
-def _require(actor, perm: Permission) -> None:
-    """`actor=None` is the system itself (commands, jobs); a user needs the permission."""
-    if actor is not None and not has_permission(actor, perm):
-        raise PermissionDenied()
-
-
 def calendar_override_set(*, actor, day: date, is_workday: bool, note: str = "") -> CalendarOverride:
     """Set a day as working or non-working (调休, local holiday, a year not yet published)."""
-    _require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     with transaction.atomic():
         existing = CalendarOverride.objects.select_for_update().filter(day=day).first()
         old = {"is_workday": existing.is_workday, "note": existing.note} if existing else None
@@ -30,7 +24,7 @@ def calendar_override_set(*, actor, day: date, is_workday: bool, note: str = "")
             return existing
         override, _ = CalendarOverride.objects.update_or_create(
             day=day, defaults={"is_workday": bool(is_workday), "note": note,
-                               "created_by": actor if getattr(actor, "pk", None) else None})
+                               "created_by": actor_user(actor)})
         audit_record(actor=actor, action="calendar_override.set", obj=override, object_repr=day.isoformat(),
                      old=old, new=new)
     return override
@@ -38,7 +32,7 @@ def calendar_override_set(*, actor, day: date, is_workday: bool, note: str = "")
 
 def calendar_override_remove(*, actor, day: date) -> None:
     """Remove an override: the day follows chinese-calendar (or the weekday rule) again."""
-    _require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     with transaction.atomic():
         existing = CalendarOverride.objects.select_for_update().filter(day=day).first()
         if existing is None:
@@ -51,7 +45,7 @@ def calendar_override_remove(*, actor, day: date) -> None:
 
 def calendar_year_mark_complete(*, actor, year: int, note: str = "") -> CalendarYear:
     """Declare that every holiday and 调休 of `year` has been entered, so working days may be computed."""
-    _require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     if not 1990 <= int(year) <= 2100:
         raise ApplicationError(f"年份 {year} 超出可维护范围（1990–2100）。")
     if int(year) in LIBRARY_YEARS:
@@ -67,7 +61,7 @@ def calendar_year_mark_complete(*, actor, year: int, note: str = "") -> Calendar
 
 def calendar_year_unmark(*, actor, year: int) -> None:
     """Withdraw a year's "fully entered" mark: computations needing it stop with an error again."""
-    _require(actor, Permission.MANAGE_USERS)
+    require_actor(actor, Permission.MANAGE_USERS)
     with transaction.atomic():
         deleted, _ = CalendarYear.objects.filter(year=int(year)).delete()
         if deleted:

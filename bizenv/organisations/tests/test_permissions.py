@@ -2,7 +2,7 @@ import pytest
 
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.organisations import services
-from bizenv.organisations.models import Role
+from bizenv.organisations.models import Role, User
 from bizenv.organisations.permissions import ROLE_PERMISSIONS, Permission, can, regions_for, require
 from tests.conftest import make_world
 
@@ -90,3 +90,22 @@ def test_region_attribute_change_is_audited_and_a_no_op_is_not():
     assert entry.actor_username == "sysadmin"
     services.region_update(actor=world.users["sysadmin"], region=world.county_b, population=321000)
     assert AuditLog.objects.count() == before + 1
+
+
+def test_the_system_may_act_and_is_recorded_as_nobody():
+    from bizenv.organisations.permissions import Permission, actor_user, require_actor
+
+    require_actor(None, Permission.MANAGE_USERS)
+    assert actor_user(None) is None
+    assert actor_user(User(username="unsaved")) is None
+
+
+@pytest.mark.django_db
+def test_a_user_acting_needs_the_permission_and_is_recorded():
+    from bizenv.organisations.permissions import Permission, actor_user, require_actor
+
+    user = User.objects.create(username="plain")
+    with pytest.raises(ApplicationError) as caught:
+        require_actor(user, Permission.MANAGE_USERS)
+    assert caught.value.code == ErrorCode.PERMISSION_DENIED and "用户" in caught.value.message
+    assert actor_user(user) == user
