@@ -6,29 +6,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bizenv.indicators.specs import FIELD_LABELS, SystemSpec, indicator_canonical, walk
-
-COMPARED_FIELDS = (
-    "name",
-    "parent",
-    "level",
-    "weight",
-    "optional",
-    "unit",
-    "direction",
-    "best",
-    "worst",
-    "transform_power",
-    "lead_departments",
-    "responsible_departments",
-    "source_kind",
-    "cycle",
-    "external_ref",
-    "weight_variants",
-    "definition",
-    "remarks",
+from bizenv.indicators.specs import (
+    FIELD_LABELS,
+    INDICATOR_COMPARED,
+    INDICATOR_FIELD_BY_NAME,
+    SystemSpec,
+    indicator_canonical,
+    walk,
 )
-COMPARED_LABELS = {**FIELD_LABELS, "parent": "上级指标", "level": "层级"}
+
+COMPARED_FIELDS = INDICATOR_COMPARED
+COMPARED_LABELS = {**FIELD_LABELS, **{name: INDICATOR_FIELD_BY_NAME[name].label for name in INDICATOR_COMPARED}}
 
 
 class DiffStatus(StrEnum):

@@ -24,6 +24,7 @@ from bizenv.indicators.specs import (
     CYCLES,
     DEFAULT_VERSION,
     DIRECTIONS,
+    INDICATOR_FILE_KEYS,
     SOURCE_KINDS,
     IndicatorSpec,
     Location,
@@ -39,26 +40,7 @@ SYSTEM_SHEET = "体系"
 INDICATOR_SHEET = "指标"
 
 SYSTEM_FIELDS = ("code", "name", "version", "description", "carry_over", "indicators")
-INDICATOR_FIELDS = (
-    "code",
-    "name",
-    "weight",
-    "optional",
-    "unit",
-    "direction",
-    "best",
-    "worst",
-    "transform",
-    "definition",
-    "remarks",
-    "lead_departments",
-    "responsible_departments",
-    "source_kind",
-    "cycle",
-    "external_ref",
-    "weight_variants",
-    "children",
-)
+INDICATOR_FIELDS = INDICATOR_FILE_KEYS
 
 DIRECTION_LABELS = {"越高越好": "higher_better", "越低越好": "lower_better"}
 SOURCE_KIND_LABELS = {

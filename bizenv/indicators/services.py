@@ -16,12 +16,15 @@ from bizenv.indicators.models import Indicator, IndicatorSystem, SystemVersion, 
 from bizenv.indicators.parsing import CODE_PATTERN
 from bizenv.indicators.publishing import publish_steps
 from bizenv.indicators.specs import (
+    INDICATOR_EDITABLE,
+    INDICATOR_FIELD_BY_NAME,
     LEAF_ONLY_FIELDS,
     MAX_DEPTH,
     IndicatorSpec,
     Problem,
     SystemSpec,
     VariantSpec,
+    direction_infer,
     indicator_canonical,
     system_canonical,
     walk,
@@ -32,24 +35,7 @@ from bizenv.organisations.permissions import Permission, actor_user, require_act
 
 SHIPPED_SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 
-EDITABLE_FIELDS = (
-    "name",
-    "weight",
-    "optional",
-    "unit",
-    "direction",
-    "best",
-    "worst",
-    "transform_power",
-    "definition",
-    "remarks",
-    "lead_departments",
-    "responsible_departments",
-    "source_kind",
-    "cycle",
-    "external_ref",
-    "weight_variants",
-)
+EDITABLE_FIELDS = INDICATOR_EDITABLE
 MAX_PROBLEMS_SHOWN = 200
 
 
@@ -319,33 +305,24 @@ def _find(spec: SystemSpec, code: str) -> tuple[IndicatorSpec, IndicatorSpec | N
 
 def _apply(node: IndicatorSpec, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
-        if name == "weight_variants":
+        kind = INDICATOR_FIELD_BY_NAME[name].kind
+        if kind == "variants":
             value = [
                 v
                 if isinstance(v, VariantSpec)
                 else VariantSpec(when=dict(v["when"]), weight=float(v["weight"]))
                 for v in value or []
             ]
-        elif name in ("lead_departments", "responsible_departments"):
+        elif kind == "departments":
             value = [str(c).strip() for c in value or [] if str(c).strip()]
-        elif name in ("weight", "best", "worst", "transform_power") and value is not None:
+        elif kind == "number" and value is not None:
             value = float(value)
-        elif name in (
-            "name",
-            "unit",
-            "direction",
-            "definition",
-            "remarks",
-            "source_kind",
-            "cycle",
-            "external_ref",
-        ):
+        elif kind in ("text", "choice"):
             value = (value or "").strip()
-        elif name == "optional":
+        elif kind == "flag":
             value = bool(value)
         setattr(node, name, value)
-    if not node.direction and node.best is not None and node.worst is not None and node.best != node.worst:
-        node.direction = "lower_better" if node.best < node.worst else "higher_better"
+    node.direction = direction_infer(node.direction, node.best, node.worst)
 
 
 def _check_draft_tree(spec: SystemSpec, problems_for: str) -> None:
@@ -355,19 +332,12 @@ def _check_draft_tree(spec: SystemSpec, problems_for: str) -> None:
 
 
 def _save_fields(indicator: Indicator, node: IndicatorSpec) -> None:
-    for name in ("weight", "optional", "best", "worst", "transform_power"):
-        setattr(indicator, name, getattr(node, name))
-    for name in (
-        "name",
-        "unit",
-        "direction",
-        "definition",
-        "remarks",
-        "source_kind",
-        "cycle",
-        "external_ref",
-    ):
-        setattr(indicator, name, getattr(node, name) or "")
+    for name in EDITABLE_FIELDS:
+        kind = INDICATOR_FIELD_BY_NAME[name].kind
+        if kind in ("number", "flag"):
+            setattr(indicator, name, getattr(node, name))
+        elif kind in ("text", "choice"):
+            setattr(indicator, name, getattr(node, name) or "")
     indicator.save()
     indicator.lead_departments.set(_departments(node.lead_departments or []))
     indicator.responsible_departments.set(_departments(node.responsible_departments or []))

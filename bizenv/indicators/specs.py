@@ -21,33 +21,71 @@ CYCLES = ("monthly", "quarterly", "yearly")
 INHERITED_FIELDS = ("lead_departments", "responsible_departments", "source_kind", "cycle")
 LEAF_ONLY_FIELDS = ("direction", "best", "worst", "transform_power")
 
+
+@dataclass(frozen=True)
+class IndicatorField:
+    """One field of an indicator, declared once for the file readers, the draft editor and the comparison.
+
+    `kind` says how a value is read and stored: text, choice (one of a vocabulary), number, flag,
+    departments (a list of codes), variants (weight variants) or tree (the place in the tree, set by
+    the nesting of the file, never edited as a value).
+    """
+
+    name: str  # the IndicatorSpec attribute and the key of indicator_canonical
+    kind: str
+    label: str  # Chinese: messages, the comparison page
+    editable: bool = True  # may be changed on a draft indicator (indicator_update, indicator_create)
+    file_key: str | None = None  # its key in a YAML indicator; None when it is not written there
+    compared: bool = True  # shown as a change between two versions
+
+
+# In the order the comparison lists changes.
+INDICATOR_FIELD_TABLE: tuple[IndicatorField, ...] = (
+    IndicatorField("code", "text", "编码", editable=False, file_key="code", compared=False),
+    IndicatorField("name", "text", "名称", file_key="name"),
+    IndicatorField("parent", "tree", "上级指标", editable=False),
+    IndicatorField("level", "tree", "层级", editable=False),
+    IndicatorField("weight", "number", "权重", file_key="weight"),
+    IndicatorField("optional", "flag", "可选", file_key="optional"),
+    IndicatorField("unit", "text", "单位", file_key="unit"),
+    IndicatorField("direction", "choice", "方向", file_key="direction"),
+    IndicatorField("best", "number", "最佳值", file_key="best"),
+    IndicatorField("worst", "number", "最差值", file_key="worst"),
+    IndicatorField("transform_power", "number", "幂变换", file_key="transform"),  # written {power: 0.8}
+    IndicatorField("lead_departments", "departments", "牵头单位", file_key="lead_departments"),
+    IndicatorField("responsible_departments", "departments", "责任单位", file_key="responsible_departments"),
+    IndicatorField("source_kind", "choice", "数据来源", file_key="source_kind"),
+    IndicatorField("cycle", "choice", "采集周期", file_key="cycle"),
+    IndicatorField("external_ref", "text", "外部数据字段", file_key="external_ref"),
+    IndicatorField("weight_variants", "variants", "权重变体", file_key="weight_variants"),
+    IndicatorField("definition", "text", "指标释义", file_key="definition"),
+    IndicatorField("remarks", "text", "备注", file_key="remarks"),
+    IndicatorField("children", "tree", "下级指标", editable=False, file_key="children", compared=False),
+)
+INDICATOR_FIELD_BY_NAME = {f.name: f for f in INDICATOR_FIELD_TABLE}
+# The keys of an indicator in a YAML file, the fields a draft indicator may change, the fields compared.
+INDICATOR_FILE_KEYS = tuple(f.file_key for f in INDICATOR_FIELD_TABLE if f.file_key)
+INDICATOR_EDITABLE = tuple(f.name for f in INDICATOR_FIELD_TABLE if f.editable)
+INDICATOR_COMPARED = tuple(f.name for f in INDICATOR_FIELD_TABLE if f.compared)
+
 # Chinese labels of the file fields, for error messages and the Excel header.
 FIELD_LABELS = {
-    "code": "编码",
+    **{f.name: f.label for f in INDICATOR_FIELD_TABLE if f.kind != "tree"},
     "parent": "上级编码",
-    "name": "名称",
     "version": "版本",
     "description": "说明",
     "indicators": "指标列表",
     "carry_over": "沿用编码对应",
-    "weight": "权重",
-    "optional": "可选",
-    "unit": "单位",
-    "direction": "方向",
-    "best": "最佳值",
-    "worst": "最差值",
     "transform": "幂变换",
-    "transform_power": "幂变换",
-    "definition": "指标释义",
-    "remarks": "备注",
-    "lead_departments": "牵头单位",
-    "responsible_departments": "责任单位",
-    "source_kind": "数据来源",
-    "cycle": "采集周期",
-    "external_ref": "外部数据字段",
-    "weight_variants": "权重变体",
     "children": "下级指标",
 }
+
+
+def direction_infer(direction: str, best: float | None, worst: float | None) -> str:
+    """The direction as given, or — when none is given — the one best and worst imply (lower best → lower better)."""
+    if direction or best is None or worst is None or best == worst:
+        return direction
+    return "lower_better" if best < worst else "higher_better"
 
 
 @dataclass(frozen=True)
@@ -172,13 +210,7 @@ def resolve_inheritance(spec: SystemSpec) -> SystemSpec:
                     setattr(node, name, list(inherited or []))
                 else:
                     setattr(node, name, inherited or "")
-        if (
-            not node.direction
-            and node.best is not None
-            and node.worst is not None
-            and node.best != node.worst
-        ):
-            node.direction = "lower_better" if node.best < node.worst else "higher_better"
+        node.direction = direction_infer(node.direction, node.best, node.worst)
     return spec
 
 
