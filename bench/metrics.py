@@ -139,8 +139,8 @@ def _files(lake: Path) -> dict[str, list[Path]]:
 
 
 def child_engine(lake: Path, out: Path, engine: str, repeat: int) -> None:
-    from bizenv.datasets.calendar import WorkCalendar
     from bizenv.datasets.engine import MetricEngine
+    from bizenv.workdays.calendar import WorkCalendar
 
     specs, months = _specs(), _months()
     best = float("inf")
@@ -156,7 +156,7 @@ def child_engine(lake: Path, out: Path, engine: str, repeat: int) -> None:
 def child_reference(lake: Path, out: Path, repeat: int) -> None:
     import duckdb
 
-    from bizenv.datasets.calendar import WorkCalendar
+    from bizenv.workdays.calendar import WorkCalendar
 
     files = {k: f"'{v[0]}'" for k, v in _files(lake).items()}
     sql = REFERENCE_SQL.format(first=FIRST, last=LAST, **files)
