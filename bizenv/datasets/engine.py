@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 
 import ibis
@@ -30,18 +29,20 @@ from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period, PeriodKind
 from bizenv.datasets.catalog import DATASETS, FieldType
 from bizenv.datasets.lake import arrow_schema
-from bizenv.datasets.metrics import STEPS_DATASET, Aggregation, FilterOp, MeasureKind, MetricSpec
+from bizenv.datasets.metrics import (  # noqa: F401 — EngineKind and ENGINE_LABELS are imported from here
+    ENGINE_LABELS,
+    STEPS_DATASET,
+    Aggregation,
+    EngineKind,
+    FilterOp,
+    MeasureKind,
+    MetricSpec,
+)
 from bizenv.workdays.calendar import WorkCalendar, uncovered_message
 
 P90 = 0.9
 
 
-class EngineKind(StrEnum):
-    DUCKDB = "duckdb"
-    SPARK = "spark"
-
-
-ENGINE_LABELS = {EngineKind.DUCKDB: "DuckDB（单机内置）", EngineKind.SPARK: "Apache Spark"}
 
 
 @dataclass(frozen=True)

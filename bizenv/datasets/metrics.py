@@ -63,6 +63,15 @@ class Aggregation(StrEnum):
     SUM = "sum"
 
 
+class EngineKind(StrEnum):
+    """The engines a metric run can use; both compute the same values (the Spark tests check it)."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
+ENGINE_LABELS = {EngineKind.DUCKDB: "DuckDB（单机内置）", EngineKind.SPARK: "Apache Spark"}
+
 OP_LABELS = {FilterOp.EQ: "等于", FilterOp.NE: "不等于", FilterOp.IN: "属于", FilterOp.NOT_IN: "不属于",
              FilterOp.GTE: "不小于", FilterOp.LTE: "不大于", FilterOp.IS_NULL: "为空", FilterOp.NOT_NULL: "不为空"}
 MEASURE_LABELS = {

@@ -161,7 +161,7 @@ class MetricRun(models.Model):
 
     @property
     def engine_label(self) -> str:
-        from bizenv.datasets.engine import ENGINE_LABELS
+        from bizenv.datasets.metrics import ENGINE_LABELS
 
         return next((label for kind, label in ENGINE_LABELS.items() if kind == self.engine), self.engine)
 
