@@ -191,13 +191,23 @@ class Bottleneck:
     period: str
     steps: list[StepSummary]
     slowest: StepSummary | None
+    segment_label: str = ""  # the kind of case shown (设立), for a process whose kinds have different steps
 
 
 def process_bottleneck(*, user, process: str = "business_registrations") -> Bottleneck | None:
-    """The steps of a process in the user's regions (latest period) and the slowest one on average."""
-    period, rows = step_statistics(user=user, process=process)
+    """The steps of a process in the user's regions (latest period) and the slowest one on average. A process
+    whose kinds have different steps (设立, 变更, 简易注销) shows its first kind, never the kinds added up step by
+    step; statistics stored before segments existed are shown as they are."""
+    from bizenv.datasets.catalog import DATASETS, choice_label
+
+    dataset = DATASETS.get(process)
+    for segment in [*(dataset.segments[:1] if dataset else ()), ""]:
+        period, rows = step_statistics(user=user, process=process, segment=segment)
+        if rows:
+            break
     if not rows:
         return None
     steps = summarise_steps(rows)
     timed = [s for s in steps if s.mean_days is not None]
-    return Bottleneck(period=period, steps=steps, slowest=max(timed, key=lambda s: s.mean_days) if timed else None)
+    return Bottleneck(period=period, steps=steps, slowest=max(timed, key=lambda s: s.mean_days) if timed else None,
+                      segment_label=choice_label(segment) if segment else "")

@@ -200,12 +200,22 @@ def topic_bottlenecks(*, user, scope: TopicScope) -> list[dict]:
     codes = _subtree_codes(scope)
     out = []
     for dataset in _segmented_processes(scope):
-        period, rows = step_statistics(user=user, process=dataset.code, period=scope.period, segment=scope.segment)
-        rows = [r for r in rows if r.region_code in codes]
-        if rows:
-            out.append({"dataset": dataset, "period": period, "steps": summarise_steps(rows),
-                        "regions": summarise_regions(rows), "segment": scope.segment,
-                        "segment_label": scope.segment_label})
+        # The kinds of a segmented process have different steps (设立登记 is not 变更登记, yet both are step 1):
+        # for every case (全部) each kind gets its own table, never one table that adds steps of different kinds.
+        # Statistics stored before segments existed have only the "" rows: those are shown as they are.
+        wanted = [scope.segment] if scope.segment or not dataset.segments else [*dataset.segments, ""]
+        found = False
+        for segment in wanted:
+            if found and segment == "":
+                break
+            period, rows = step_statistics(user=user, process=dataset.code, period=scope.period, segment=segment)
+            rows = [r for r in rows if r.region_code in codes]
+            if rows:
+                found = True
+                out.append({"dataset": dataset, "period": period, "steps": summarise_steps(rows),
+                            "regions": summarise_regions(rows), "segment": segment,
+                            "segment_label": choice_label(segment) if segment else "",
+                            "chart_id": f"chart-steps-{dataset.code}-{segment or 'all'}"})
     return out
 
 

@@ -86,11 +86,12 @@ def test_starting_business_by_segment_shows_each_segments_steps_volumes_and_coun
     establishment = page(office, "starting_business", segment="establishment")
     change = page(office, "starting_business", segment="change")
 
-    # 全部 as before segments existed: every case of the process, 5 cases, (2×1 + 4 + 2×3) / 5 = 2.40 days,
-    # 3 of 5 over the 2-day limit.
-    steps, regions = tables(every)
-    assert steps == [["受理登记", "5", "2.40", "60%", "北山县（4.00）"]]
-    assert regions[0][:4] == ["北山县", "4.00", "受理登记", "4.00"] and regions[1][:2] == ["东城区", "2.00"]
+    # 全部: the kinds have different steps, so each kind gets its own table (never one table adding 设立's and
+    # 变更's step 1 together); the volumes still count every case (5).
+    assert tables(every) == tables(establishment)
+    assert tables(every.split("瓶颈环节 · 企业开办办件 · 设立", 1)[1]) == tables(change)
+    assert "瓶颈环节 · 企业开办办件 · 变更（2026-10，示范市）" in every
+    assert "瓶颈环节 · 企业开办办件 · 简易注销" not in every  # no such cases this month
     assert chart(every, "chart-topic-volumes")["series"][0]["data"][-1] == 5
 
     steps, regions = tables(establishment)
@@ -141,8 +142,8 @@ def test_getting_electricity_by_connection_type(world):
     business = page(office, "getting_electricity", segment="low_voltage_non_residential")
     residential = page(office, "getting_electricity", segment="low_voltage_residential")
 
-    steps, _ = tables(every)
-    assert steps == [["受理登记", "5", "1.60", "20%", "东城区（4.00）"]]  # (4 + 1 × 4) / 5
+    assert tables(every) == tables(business)  # 全部: one table per connection type, in catalogue order
+    assert "瓶颈环节 · 用电报装办件 · 低压居民" in every
     steps, regions = tables(business)
     assert steps == [["受理登记", "2", "2.50", "50%", "东城区（4.00）"]]
     assert [r[:2] for r in regions] == [["东城区", "4.00"], ["北山县", "1.00"]]
@@ -172,3 +173,13 @@ def test_a_county_sees_its_own_segment_figures_only_and_an_unknown_segment_is_no
     assert "瓶颈环节 · " not in residential and "（低压居民）的办理环节数据" in residential
     assert county.get("/topics/getting_electricity/", {"segment": "establishment"}).status_code == 404
     assert county.get("/topics/water_connections/", {"segment": "x"}).status_code == 404
+
+
+def test_the_cockpit_bottleneck_shows_one_kind_of_case_not_the_kinds_added_up(world):
+    from bizenv.dashboards.overview import process_bottleneck
+
+    bottleneck = process_bottleneck(user=world.users["office"])
+    assert bottleneck.segment_label == "设立"
+    assert [(s.step_name, s.cases) for s in bottleneck.steps] == [("受理登记", 3)]  # 设立's 3 cases, not all 5
+    cockpit = world.client("office").get("/cockpit/").content.decode()
+    assert "开办企业瓶颈环节<span class=\"ck-hint\">设立，" in cockpit
