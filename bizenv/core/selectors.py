@@ -33,7 +33,8 @@ def audit_log_list(
 
 def audit_actions() -> list[str]:
     """Every action name that occurs in the log, sorted."""
-    return sorted(AuditLog.objects.values_list("action", flat=True).distinct())
+    # order_by() first: the model's default ordering (by id) would make every row distinct.
+    return sorted(AuditLog.objects.order_by().values_list("action", flat=True).distinct())
 
 
 def job_waiting_for_worker(job: Job, *, grace_seconds: int = 5) -> bool:

@@ -1,13 +1,13 @@
 """Home page and the topic list; they compose other apps' selectors (see overview.py)."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from bizenv.core import charts
 from bizenv.dashboards.overview import Overview, dashboard_overview, map_centres
 from bizenv.dashboards.warnings import DROP_THRESHOLD
 from bizenv.indicators.selectors import active_version, topic_list
 from bizenv.organisations.decorators import permission_required
-from bizenv.organisations.permissions import Permission
+from bizenv.organisations.permissions import Permission, has_permission, user_roles
 
 
 def map_chart(ov: Overview, *, dark: bool = False) -> dict | None:
@@ -47,8 +47,16 @@ def trend_chart(ov: Overview, *, dark: bool = False) -> dict | None:
     return charts.dark(option) if dark else option
 
 
-@permission_required(Permission.VIEW_DASHBOARD)
 def home(request):
+    # 三员分立: the administrators see no business pages; their home is 系统管理 (the logo leads there too).
+    if request.user.is_authenticated and not has_permission(request.user, Permission.VIEW_DASHBOARD) \
+            and user_roles(request.user):
+        return redirect("organisations:admin_home")
+    return _home(request)
+
+
+@permission_required(Permission.VIEW_DASHBOARD)
+def _home(request):
     ov = dashboard_overview(user=request.user, period=request.GET.get("period", ""),
                             year=request.GET.get("year", ""), month=request.GET.get("month", ""))
     context = {

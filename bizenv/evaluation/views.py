@@ -125,7 +125,7 @@ def trace(request, pk: int, region_code: str, code: str):
     try:
         t = _get(selectors.score_trace, user=request.user, run=run, region=region, indicator=code)
     except ApplicationError as exc:
-        return _forbidden(request, exc.message)
+        return render(request, "site/forbidden.html", {"message": exc.message}, status=403)
     return render(request, "evaluation/trace.html", {**NAV, "page_title": "得分溯源", "trace": t, "run": run})
 
 

@@ -77,14 +77,54 @@ def _labelled(model, values) -> list[tuple[str, object]]:
         return []
     out = []
     for key, value in values.items():
-        label = key
+        label, field = key, None
         if model is not None:
             try:
-                label = str(model._meta.get_field(key).verbose_name)
+                field = model._meta.get_field(key)
+                label = str(field.verbose_name)
             except Exception:  # noqa: BLE001 — a key that is not a field (a count, a file name) stays as written
-                label = key
-        out.append((label, value))
+                field = None
+        out.append((AUDIT_KEY_LABELS.get(key, label), _audit_value(key, value, field)))
     return out
+
+
+# Keys of audited values that are not fields of the audited model.
+AUDIT_KEY_LABELS = {"role": "角色", "region": "区域", "values": "指标值个数", "leaves": "末级指标个数",
+                    "needing_data": "需重新采集的指标", "dropped": "不再使用的指标", "carried_from": "沿用自版本",
+                    "rounds": "填报轮次", "rules": "规则", "result": "结果", "error": "错误", "file": "文件",
+                    "indicators": "指标个数", "kind": "类型", "title": "标题", "params": "参数"}
+
+
+def _audit_value(key: str, value, field):
+    """A stored value as people read it: a choice's label, a role's name, a time in local time, lists joined,
+    other structures as JSON with Chinese kept (never a Python repr)."""
+    import datetime as dt
+    import json
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from bizenv.organisations.models import Role
+
+    if value is None or value == "":
+        return value
+    if field is not None and getattr(field, "choices", None) and not isinstance(value, (dict, list)):
+        return dict(field.flatchoices).get(value, value)
+    if key == "role" and value in Role.values:
+        return Role(value).label
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            if timezone.is_aware(parsed):
+                parsed = timezone.localtime(parsed)
+            return parsed.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "、".join(map(str, value)) or "（无）"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value
+    return value
 
 
 def _audit_page(request, *, report=None, status=200):

@@ -130,3 +130,20 @@ def test_a_nan_that_stays_nan_is_no_change():
     from bizenv.core.audit import changed_values
 
     assert changed_values({"v": float("nan"), "w": 1}, {"v": float("nan"), "w": 2}) == ({"w": 1}, {"w": 2})
+
+
+def test_the_audit_log_shows_each_action_once_in_its_filter_and_values_as_people_read_them(staff):
+    from bizenv.organisations.models import Region
+
+    sysadmin = staff["sysadmin"]
+    for name in ("市税务局", "国家税务总局示范市税务局", "税务局"):
+        services.department_upsert(actor=sysadmin, code="tax", name=name, kind="bureau")
+    region = Region.objects.create(code="990100", name="示范市", level="city", path="990100/")
+    user = services.user_create(actor=None, username="zhang", password="Bizenv@2026")
+    services.role_grant_add(actor=sysadmin, user=user, role=Role.LEADER, region=region)
+
+    page = _client(staff["auditor"]).get("/audit/").content.decode()
+    options = page.split('name="action"', 1)[1].split("</select>", 1)[0]
+    assert options.count('value="department.update"') == 1
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<strong>角色</strong>：领导" in table and "role：" not in table and "leader" not in table

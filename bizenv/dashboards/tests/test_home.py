@@ -139,9 +139,12 @@ def test_home_before_any_evaluation_shows_population_and_asks_to_wait(db):
     assert "待评价" in html and "chart-trend" not in html and 'id="home-year"' not in html
 
 
-@pytest.mark.parametrize("username", ["auditor", "nobody"])
-def test_home_needs_the_dashboard_permission(db, username):
-    assert make_world().client(username).get("/").status_code == 403
+def test_home_sends_administrators_to_system_management_and_refuses_the_rest(db):
+    world = make_world()
+    for admin in ("sysadmin", "secadmin", "auditor"):
+        response = world.client(admin).get("/")
+        assert response.status_code == 302 and response["Location"] == "/manage/", admin
+    assert world.client("nobody").get("/").status_code == 403
 
 
 # ---------------------------------------------------------------------------------------- chart builders
