@@ -14,7 +14,10 @@ REFRESH_SECONDS = 300
 
 @permission_required(Permission.VIEW_DASHBOARD)
 def cockpit(request):
-    ov = dashboard_overview(user=request.user)
+    # The latest evaluated month unless one is asked for (the home page passes its month); the 5-minute
+    # refresh keeps the query, and a month never evaluated is said so.
+    ov = dashboard_overview(user=request.user, period=request.GET.get("period", ""),
+                            year=request.GET.get("year", ""), month=request.GET.get("month", ""))
     bottleneck = process_bottleneck(user=request.user)
     averages = ov.averages
     context = {

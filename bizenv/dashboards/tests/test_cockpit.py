@@ -104,3 +104,16 @@ def test_cockpit_black_list_caption_follows_the_release_rule(db):
 
     html = world.client("leader").get("/cockpit/").content.decode()
     assert "综合得分低于 62.5 分" in html and "综合得分后" not in html
+
+
+def test_cockpit_follows_the_month_asked_for_and_says_when_it_was_never_evaluated(db):
+    world = evaluated_world()
+    leader = world.client("leader")
+
+    september = leader.get("/cockpit/", {"period": "2026-09"}).content.decode()
+    assert "评价时期：<strong>2026年9月</strong>" in september
+    assert 'hx-get="/cockpit/?period=2026-09"' in september  # the refresh keeps the month
+    december = leader.get("/cockpit/", {"year": "2026", "month": "12"}).content.decode()
+    assert "评价时期：<strong>2026年10月</strong>" in december and "（2026年12月尚未评价）" in december
+    home = leader.get("/", {"period": "2026-09"}).content.decode()
+    assert 'href="/cockpit/?period=2026-09"' in home
