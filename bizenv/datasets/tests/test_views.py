@@ -173,6 +173,9 @@ def test_county_user_sees_only_its_own_records_and_quarantined_rows(town):
     assert "NORTH-1" not in sneaky and "不在您的授权范围内" in sneaky
     assert "EAST-1" in office and "NORTH-1" in office
     assert "EAST-BAD" in quarantine and "NORTH-BAD" not in quarantine
+    assert '费用（元） <code class="muted">cost</code>' in quarantine  # the field in Chinese, the column beside it
+    upload = town.client("office").get("/data/upload/").content.decode()
+    assert ">Upload<" not in upload and 'type="hidden" name="upload"' in upload
     assert "EAST-BAD" in download and "NORTH-BAD" not in download
 
 
