@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from bizenv.core.periods import Period
+from bizenv.datasets.catalog import DATASETS
 from bizenv.evaluation.fingerprint import INPUTS_FORMAT, TOTAL, params_normalise
 from bizenv.evaluation.models import EvaluationResult, EvaluationRun, RedBlackList, ReleaseRule, ReleaseStatus
 from bizenv.evaluation.release_rules import DEFAULT_RULES, rules_normalise, scores_table
@@ -313,7 +314,9 @@ def score_trace(*, user, run: EvaluationRun, region: Region, indicator: str) -> 
         if obs is not None and obs.metric_definition_id:
             d, mr = obs.metric_definition, obs.metric_run
             metric = {"code": d.code, "version": d.version, "name": d.name, "dataset": d.dataset,
+                      "dataset_name": DATASETS[d.dataset].name if d.dataset in DATASETS else d.dataset,
                       "run_id": mr.pk if mr else None, "engine": mr.engine if mr else "",
+                      "engine_label": mr.engine_label if mr else "",
                       "run_fingerprint": mr.fingerprint if mr else "", "records_read": mr.records_read if mr else None,
                       "finished_at": mr.finished_at if mr else None, "record_count": obs.record_count}
         changed = bool(given) and (obs is None or obs.value != given["value"] or (obs.special or "") != given["special"])
