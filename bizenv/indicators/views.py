@@ -160,7 +160,7 @@ def indicator_edit(request, pk: int, code: str):
         services.indicator_update(actor=request.user, indicator=indicator, **form.changes())
     except ApplicationError as exc:
         return _render_edit(request, version, form, indicator=indicator, errors=_error_lines(exc), status=400)
-    messages.success(request, f"指标 {code} 已保存。")
+    messages.success(request, f"指标“{form.cleaned_data.get('name') or indicator.name}”已保存。")
     return redirect(reverse("indicators:version_detail", args=[version.pk]) + f"#node-{code}")
 
 

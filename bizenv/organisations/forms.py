@@ -148,8 +148,8 @@ class GrantForm(forms.Form):
     region = RegionChoiceField(
         label="授权区域",
         queryset=Region.objects.order_by("path"),
-        required=False,
-        empty_label="（全局：仅用于管理员角色）",
+        required=True,
+        empty_label="（请选择区域）",
     )
 
 

@@ -54,6 +54,9 @@ def test_office_runs_an_evaluation_and_drafts_reviews_publishes(version, filled,
     assert run.system_version.system.release_rule.rules["red"] == 1
     refused = boss.post(f"/evaluation/releases/{release.pk}/review/", follow=True).content.decode()
     assert "审核人不能是红黑榜的创建人" in refused
+    own = boss.get(f"/evaluation/releases/{release.pk}/").content.decode()
+    assert "须由另一位营商办人员审核" in own and "审核通过</button>" not in own
+    assert "审核通过</button>" in client_for(office2).get(f"/evaluation/releases/{release.pk}/").content.decode()
     other = client_for(office2)
     other.post(f"/evaluation/releases/{release.pk}/review/")
     other.post(f"/evaluation/releases/{release.pk}/publish/")
