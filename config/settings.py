@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bizenv.site.context_processors.navigation",
             ],
+            "builtins": ["bizenv.core.templatetags.core_format"],
         },
     }
 ]

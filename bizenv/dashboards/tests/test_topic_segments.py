@@ -90,7 +90,7 @@ def test_starting_business_by_segment_shows_each_segments_steps_volumes_and_coun
     # 变更's step 1 together); the volumes still count every case (5).
     assert tables(every) == tables(establishment)
     assert tables(every.split("瓶颈环节 · 企业开办办件 · 设立", 1)[1]) == tables(change)
-    assert "瓶颈环节 · 企业开办办件 · 变更（2026-10，示范市）" in every
+    assert "瓶颈环节 · 企业开办办件 · 变更（2026年10月，示范市）" in every
     assert "瓶颈环节 · 企业开办办件 · 简易注销" not in every  # no such cases this month
     assert chart(every, "chart-topic-volumes")["series"][0]["data"][-1] == 5
 
@@ -98,7 +98,7 @@ def test_starting_business_by_segment_shows_each_segments_steps_volumes_and_coun
     assert steps == [["受理登记", "3", "2.00", "33%", "北山县（4.00）"]]
     assert [r[:2] for r in regions] == [["北山县", "4.00"], ["东城区", "1.00"]]
     assert chart(establishment, "chart-topic-volumes")["series"][0]["data"][-1] == 3
-    assert "瓶颈环节 · 企业开办办件 · 设立（2026-10，示范市）" in establishment
+    assert "瓶颈环节 · 企业开办办件 · 设立（2026年10月，示范市）" in establishment
 
     steps, regions = tables(change)
     assert steps == [["受理登记", "2", "3.00", "100%", "东城区（3.00）"]]

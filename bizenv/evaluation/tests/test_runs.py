@@ -160,7 +160,7 @@ def test_a_yearly_value_is_carried_into_a_monthly_evaluation_and_a_value_of_the_
     # The trace page says which period a carried value comes from.
     client.force_login(office)
     page = client.get(f"/evaluation/runs/{run.pk}/trace/990101/starting/").content.decode()
-    assert "沿用 2025 的数值" in page
+    assert "沿用 2025年的数值" in page
     # Two years back is too stale to carry: 2023 values do not count for 2026-03.
     Observation.objects.filter(period="2025").update(period="2023")
     stale = services.evaluation_run_create(actor=office, system_version=version, period="2026-03")

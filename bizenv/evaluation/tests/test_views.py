@@ -25,7 +25,7 @@ def release(run, office, office2):
 def test_business_users_see_runs_ranking_and_published_releases(who, request, run, release, client_for):
     client = client_for(request.getfixturevalue(who))
     page = client.get("/evaluation/").content.decode()
-    assert "2026-03 综合排名" in page and "东湖县" in page and "chart-composite" in page
+    assert "2026年3月综合排名" in page and "东湖县" in page and "chart-composite" in page
     assert "东湖县" in client.get(f"/evaluation/runs/{run.pk}/?node=starting").content.decode()
     detail = client.get(f"/evaluation/releases/{release.pk}/").content.decode()
     assert "红榜" in detail and "北岭县" in detail
