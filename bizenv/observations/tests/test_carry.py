@@ -91,6 +91,8 @@ def test_carried_values_keep_their_status_and_point_at_their_origin():
     # Reporting goes on in the new version: the open round moved over.
     assert ReportingRound.objects.get(system_version=new, period="2026-11").is_open
     assert not ReportingRound.objects.get(system_version=old, period="2026-11").is_open
+    listing = world.client("office").get("/reporting/").content.decode()
+    assert listing.count("已由新版本沿用，新的填报在新版本中") == 1  # the old round, not its twin
 
 
 def _changed_yaml(version: str, edit) -> bytes:
