@@ -148,6 +148,7 @@ def test_a_county_sees_other_regions_composite_and_first_level_only(run, countie
     assert f"/evaluation/runs/{run.pk}/trace/990101/starting/" in page
     assert f"/evaluation/runs/{run.pk}/trace/990102/starting/" not in page
     assert "其二级及以下指标得分不在您的授权范围内" in page
+    assert run.fingerprint not in page  # the input fingerprint is the office's tool for re-checking
     # A second-level node lists only the county's own row.
     leaf = client.get(f"/evaluation/runs/{run.pk}/?node=starting.time").content.decode()
     assert "东湖县" in leaf and "北岭县" not in leaf
