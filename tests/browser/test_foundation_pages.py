@@ -95,6 +95,8 @@ def test_auditor_sees_only_the_audit_log(demo, browser_session):
     s.login("auditor", DEMO_PASSWORD)
     nav = s.page.locator("nav.mainnav").inner_text()
     assert "系统管理" in nav and "对比分析" not in nav
-    response = s.goto("/")
+    s.goto("/")  # the administrators' home is 系统管理
+    assert s.page.url.endswith("/manage/") and "系统管理" in s.page.content()
+    response = s.goto("/cockpit/")
     assert response.status == 403
-    assert "没有访问该页面的权限" in s.page.content()
+    assert "没有访问该页面的权限" in s.page.content() and "返回系统管理" in s.page.content()

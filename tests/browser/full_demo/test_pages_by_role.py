@@ -74,7 +74,9 @@ def administrators_are_refused_business_pages(browser_session):
     for username in ("sysadmin", "secadmin", "auditor"):
         s = browser_session()
         s.login(username, DEMO_PASSWORD)
-        for path in ("/", "/cockpit/", "/compare/", "/self-assessment/", f"/region/{OWN_COUNTY}/", "/topics/"):
+        s.goto("/")
+        assert s.page.url.endswith("/manage/"), f"{username} / leads to 系统管理"
+        for path in ("/cockpit/", "/compare/", "/self-assessment/", f"/region/{OWN_COUNTY}/", "/topics/"):
             assert s.goto(path).status == 403, f"{username} {path}"
             assert "无权" in s.page.content() or "权限" in s.page.content()
         s.close()
