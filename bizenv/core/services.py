@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -104,7 +104,6 @@ class JobOutcome:
     result: Any = None
     related_type: str = ""
     related_id: str = ""
-    details: dict = field(default_factory=dict)
 
 
 def job_run(job_id: int, *, work: Callable[[Job], JobOutcome], failure: str = "执行失败") -> None:

@@ -22,7 +22,7 @@ from bizenv.indicators.models import Indicator, SystemVersion
 from bizenv.indicators.selectors import active_version, topic_list
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.selectors import region_list, region_map_layer
-from bizenv.reports.selectors import COMPLETENESS_WARNING
+from bizenv.reports.topic import completeness_partial
 
 HISTORY = 24
 
@@ -77,7 +77,7 @@ class Overview:
 
     @property
     def partial(self) -> bool:
-        return self.completeness is not None and self.completeness < COMPLETENESS_WARNING
+        return completeness_partial(self.completeness)
 
     @property
     def own_change(self) -> float | None:

@@ -29,15 +29,7 @@ from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period, PeriodKind
 from bizenv.datasets.catalog import DATASETS, FieldType
 from bizenv.datasets.lake import arrow_schema
-from bizenv.datasets.metrics import (  # noqa: F401 — EngineKind and ENGINE_LABELS are imported from here
-    ENGINE_LABELS,
-    STEPS_DATASET,
-    Aggregation,
-    EngineKind,
-    FilterOp,
-    MeasureKind,
-    MetricSpec,
-)
+from bizenv.datasets.metrics import STEPS_DATASET, Aggregation, EngineKind, FilterOp, MeasureKind, MetricSpec
 from bizenv.workdays.calendar import WorkCalendar, uncovered_message
 
 P90 = 0.9

@@ -15,9 +15,9 @@ from django.utils import timezone
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period, PeriodKind
-from bizenv.datasets.engine import EngineKind, MetricEngine, lake_windows
+from bizenv.datasets.engine import MetricEngine, lake_windows
 from bizenv.datasets.lake import lake_files
-from bizenv.datasets.metrics import MetricSpec, metric_spec_parse, metric_specs_load
+from bizenv.datasets.metrics import EngineKind, MetricSpec, metric_spec_parse, metric_specs_load
 from bizenv.datasets.models import (
     LakeFile,
     MetricDefinition,

@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 
 from bizenv.core.errors import ApplicationError
 from bizenv.datasets import metric_services as services
-from bizenv.datasets.engine import ENGINE_LABELS
-from bizenv.datasets.metrics import metric_spec_parse
+from bizenv.datasets.metrics import ENGINE_LABELS, metric_spec_parse
 from bizenv.datasets.models import MetricDefinition, MetricRun
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission

@@ -20,12 +20,12 @@ from bizenv.indicators.selectors import active_version
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.permissions import Permission, regions_for
 from bizenv.reports.topic import (
-    COMPLETENESS_WARNING,
     ForecastLine,
     PeerRow,
     StepLine,
     SubRow,
     TopicReportData,
+    completeness_partial,
     in_topic,
     mean,
 )
@@ -203,19 +203,25 @@ def topic_bottlenecks(*, user, scope: TopicScope) -> list[dict]:
         # The kinds of a segmented process have different steps (设立登记 is not 变更登记, yet both are step 1):
         # for every case (全部) each kind gets its own table, never one table that adds steps of different kinds.
         # Statistics stored before segments existed have only the "" rows: those are shown as they are.
-        wanted = [scope.segment] if scope.segment or not dataset.segments else [*dataset.segments, ""]
-        found = False
-        for segment in wanted:
-            if found and segment == "":
-                break
-            period, rows = step_statistics(user=user, process=dataset.code, period=scope.period, segment=segment)
-            rows = [r for r in rows if r.region_code in codes]
-            if rows:
-                found = True
-                out.append({"dataset": dataset, "period": period, "steps": summarise_steps(rows),
-                            "regions": summarise_regions(rows), "segment": segment,
-                            "segment_label": choice_label(segment) if segment else "",
-                            "chart_id": f"chart-steps-{dataset.code}-{segment or 'all'}"})
+        by_kind = not scope.segment and bool(dataset.segments)
+        entries = _step_entries(user, dataset, scope, codes, list(dataset.segments) if by_kind else [scope.segment])
+        if by_kind and not entries:
+            entries = _step_entries(user, dataset, scope, codes, [""])
+        out += entries
+    return out
+
+
+def _step_entries(user, dataset: Dataset, scope: TopicScope, codes: set[str], segments: list[str]) -> list[dict]:
+    """One bottleneck entry per segment that has statistics for the period in the region's subtree."""
+    out = []
+    for segment in segments:
+        period, rows = step_statistics(user=user, process=dataset.code, period=scope.period, segment=segment)
+        rows = [r for r in rows if r.region_code in codes]
+        if rows:
+            out.append({"dataset": dataset, "period": period, "steps": summarise_steps(rows),
+                        "regions": summarise_regions(rows), "segment": segment,
+                        "segment_label": choice_label(segment) if segment else "",
+                        "chart_id": f"chart-steps-{dataset.code}-{segment or 'all'}"})
     return out
 
 
@@ -341,7 +347,7 @@ def _with_completeness(headline: dict, completeness: float | None) -> dict:
     """The headline with the share of the topic's weight that had data, and whether that is too little to
     read the score as a full one (below COMPLETENESS_WARNING)."""
     return {**headline, "completeness": completeness,
-            "partial": completeness is not None and completeness < COMPLETENESS_WARNING}
+            "partial": completeness_partial(completeness)}
 
 
 def topic_report_data(*, user, scope: TopicScope) -> TopicReportData:

@@ -98,6 +98,11 @@ class TopicReportData:
 COMPLETENESS_WARNING = 0.8  # a score built from less than 80 % of its weight is flagged as partial
 
 
+def completeness_partial(completeness: float | None) -> bool:
+    """Whether a score rests on too little of its weight to be read as a full one."""
+    return completeness is not None and completeness < COMPLETENESS_WARNING
+
+
 def in_topic(code: str, topic: str) -> bool:
     """The node is the topic's level-1 indicator or one of its descendants."""
     return code == topic or code.startswith(topic + ".")
@@ -160,7 +165,7 @@ def summary_text(data: TopicReportData) -> str:
     text = head + "；" + _signed(data.yoy_delta, "同比") + "，" + _signed(data.pop_delta, "环比") + "。"
     if data.completeness is not None:
         share = f"{data.completeness * 100:.0f}%"
-        if data.completeness < COMPLETENESS_WARNING:
+        if completeness_partial(data.completeness):
             text += (f"注意：本期数据不完整，只有 {share} 权重的分项指标有数据，缺数的分项未计入，"
                      "得分仅供参考，同比、环比不宜直接比较。")
         else:

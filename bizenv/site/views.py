@@ -1,3 +1,6 @@
+import datetime as dt
+import json
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -5,12 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from bizenv.core.audit import audit_verify
 from bizenv.core.jobs import job_result_url
 from bizenv.core.selectors import audit_actions, audit_log_list, job_waiting_for_worker
 from bizenv.organisations.decorators import permission_required
+from bizenv.organisations.models import Role
 from bizenv.organisations.permissions import Permission, has_permission
 from bizenv.site.forms import AuditFilterForm, action_label
 from bizenv.site.navigation import section_by_slug
@@ -98,14 +104,6 @@ AUDIT_KEY_LABELS = {"role": "角色", "region": "区域", "values": "指标值�
 def _audit_value(key: str, value, field):
     """A stored value as people read it: a choice's label, a role's name, a time in local time, lists joined,
     other structures as JSON with Chinese kept (never a Python repr)."""
-    import datetime as dt
-    import json
-
-    from django.utils import timezone
-    from django.utils.dateparse import parse_datetime
-
-    from bizenv.organisations.models import Role
-
     if value is None or value == "":
         return value
     if field is not None and getattr(field, "choices", None) and not isinstance(value, (dict, list)):

@@ -1,8 +1,10 @@
 """Chinese formats shared by the analysis pages: the regions a weight variant is for."""
 
 from django import template
+from django.utils.html import format_html
 
 from bizenv.indicators.weights import describe_conditions
+from bizenv.reports.topic import signed_number
 
 register = template.Library()
 
@@ -18,10 +20,6 @@ def delta(value, digits: int = 2, css: str = "delta"):
     """A change as a coloured, signed number: <span class="delta-up">+1.23</span>, −0.50 in the down colour,
     a neutral 0.00 for what rounds to zero, — when there is nothing to compare. `css` is the class prefix
     (the cockpit uses ck)."""
-    from django.utils.html import format_html
-
-    from bizenv.reports.topic import signed_number
-
     if value is None or value == "":
         return "—"
     text = signed_number(float(value), int(digits))
