@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.events import Event, event_emit
 from bizenv.core.periods import Period, PeriodKind
 from bizenv.datasets.engine import MetricEngine, lake_windows
 from bizenv.datasets.lake import lake_files
@@ -247,6 +248,8 @@ def metric_run(*, actor, engine: str = EngineKind.DUCKDB, periods: Sequence[Peri
         audit_record(actor=actor, action="metric_run.finish", obj=run,
                      new={"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
                           "skipped": len(outcome.skipped), "step_rows": outcome.step_rows})
+        if outcome.created or outcome.updated:
+            event_emit(Event.METRICS_COMPUTED, periods=[str(p) for p in wanted])
     return outcome
 
 

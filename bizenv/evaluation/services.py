@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.events import Event, event_emit
 from bizenv.core.periods import Period
 from bizenv.evaluation import selectors
 from bizenv.evaluation.fingerprint import canonical_json, evaluate_inputs, inputs_fingerprint
@@ -69,6 +70,7 @@ def evaluation_run_create(*, actor, system_version: SystemVersion, period: str, 
         audit_record(actor=actor, action="evaluation_run.create", obj=run, new={
             "system_version": str(system_version), "period": run.period, "fingerprint": fingerprint,
             "regions": run.region_count, "observations": run.observation_count, "params": run.params})
+        event_emit(Event.EVALUATION_SAVED, periods=[run.period])
     return run
 
 

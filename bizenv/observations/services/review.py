@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bizenv.core.audit import audit_record, changed_values
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.events import Event, event_emit
 from bizenv.core.periods import Period
 from bizenv.indicators.models import SystemVersion
 from bizenv.observations.checks import FieldError
@@ -76,7 +77,9 @@ def observation_approve(*, actor, observation: Observation, comment: str = "") -
             "需由营商办其他审核人员审核通过。",
             code=ErrorCode.CONFLICT,
         )
-    return _transition(observation, actor=actor, target=S.APPROVED, action="approve", comment=comment)
+    approved = _transition(observation, actor=actor, target=S.APPROVED, action="approve", comment=comment)
+    event_emit(Event.OBSERVATIONS_APPROVED, periods=[approved.period])
+    return approved
 
 
 def observation_return(*, actor, observation: Observation, comment: str) -> Observation:
