@@ -13,6 +13,7 @@ PLATFORM_APPS = (
     "bizenv.observations",
     "bizenv.evaluation",
     "bizenv.analysis",
+    "bizenv.monitoring",
     "bizenv.dashboards",
     "bizenv.site",
 )

@@ -236,3 +236,12 @@ BIZENV_TODAY = os.environ.get("BIZENV_TODAY", "")
 # Lockout is per account on purpose: intranet users sit behind shared NAT addresses,
 # so locking by IP would lock out whole bureaus.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Mail for notifications (站内消息 are always kept in the inbox; mail is sent only when an SMTP host is set).
+EMAIL_HOST = os.environ.get("BIZENV_SMTP_HOST", "")
+EMAIL_PORT = int(os.environ.get("BIZENV_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("BIZENV_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BIZENV_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("BIZENV_SMTP_TLS", "false").lower() in ("1", "true", "yes")
+DEFAULT_FROM_EMAIL = os.environ.get("BIZENV_MAIL_FROM", "bizenv@localhost")
+BIZENV_EMAIL_ENABLED = bool(EMAIL_HOST)

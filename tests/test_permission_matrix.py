@@ -20,7 +20,10 @@ PAGES = {
     "/cockpit/": BUSINESS,
     "/region/990101/": BUSINESS,
     "/region/990102/": BUSINESS - {"county"},
-    "/s/monitoring/": BUSINESS,
+    "/monitoring/": BUSINESS,
+    "/monitoring/inbox/": BUSINESS,
+    "/monitoring/reviews/": {"office"},
+    "/monitoring/rules/": {"office"},
     "/s/workflows/": BUSINESS,
     "/s/cases/": BUSINESS,
     "/s/policies/": BUSINESS,
@@ -44,6 +47,9 @@ APIS = {
     "/api/v1/organisations/regions": BUSINESS | {"sysadmin"},
     "/api/v1/organisations/regions/990102": BUSINESS - {"county"} | {"sysadmin"},
     "/api/v1/indicators/systems": BUSINESS | {"sysadmin"},
+    "/api/v1/monitoring/warnings/": BUSINESS,
+    "/api/v1/monitoring/map": BUSINESS,
+    "/api/v1/monitoring/notifications/": BUSINESS,
 }
 
 

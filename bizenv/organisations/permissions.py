@@ -28,6 +28,9 @@ class Permission(StrEnum):
     MANAGE_USERS = "users.manage"
     MANAGE_SECURITY = "security.manage"
     VIEW_AUDIT = "audit.view"
+    VIEW_WARNINGS = "warnings.view"
+    ACT_ON_WARNINGS = "warnings.act"
+    MANAGE_WARNINGS = "warnings.manage"
 
 
 _BUSINESS_VIEW = {
@@ -35,15 +38,17 @@ _BUSINESS_VIEW = {
     Permission.VIEW_INDICATORS,
     Permission.VIEW_REGIONS,
     Permission.VIEW_RECORDS,
+    Permission.VIEW_WARNINGS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEADER: frozenset(_BUSINESS_VIEW),
     Role.OFFICE: frozenset(
-        _BUSINESS_VIEW | {Permission.EDIT_INDICATORS, Permission.PUBLISH_INDICATORS, Permission.REVIEW_DATA}
+        _BUSINESS_VIEW | {Permission.EDIT_INDICATORS, Permission.PUBLISH_INDICATORS, Permission.REVIEW_DATA,
+                          Permission.MANAGE_WARNINGS}
     ),
-    Role.DEPARTMENT: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA}),
-    Role.COUNTY: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA}),
+    Role.DEPARTMENT: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS}),
+    Role.COUNTY: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS}),
     # 三员分立: the administrators run the system but see no business data.
     Role.SYSADMIN: frozenset(
         {Permission.MANAGE_USERS, Permission.MANAGE_REGIONS, Permission.VIEW_REGIONS, Permission.VIEW_INDICATORS}
@@ -65,6 +70,9 @@ PERMISSION_LABELS = {
     Permission.MANAGE_USERS: "管理用户",
     Permission.MANAGE_SECURITY: "安全管理",
     Permission.VIEW_AUDIT: "查看审计日志",
+    Permission.VIEW_WARNINGS: "查看监测预警",
+    Permission.ACT_ON_WARNINGS: "签收预警、上报整改举措",
+    Permission.MANAGE_WARNINGS: "管理预警规则、审核整改、销号",
 }
 
 

@@ -13,7 +13,13 @@ def navigation(request):
         from bizenv.indicators.selectors import topic_list
 
         topics = topic_list()
+    unread = None
+    if Permission.VIEW_WARNINGS in perms:
+        from bizenv.monitoring.selectors import unread_count
+
+        unread = unread_count(user=user)
     return {
+        "nav_unread": unread,  # None: the user has no inbox (no 监测预警); else the unread notifications
         "nav_sections": [
             {"section": s, "links": [link for link in s.links if link.permission in perms]}
             for s in sections() if s.permission in perms

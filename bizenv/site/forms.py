@@ -67,6 +67,19 @@ ACTION_LABELS = {
     "job.create": "提交后台任务",
     "job.fail": "后台任务失败",
     "job.succeed": "后台任务完成",
+    "warning.open": "新开预警",
+    "warning.persist": "预警延续",
+    "warning.clear_period": "预警条件消除一期",
+    "warning.acknowledge": "签收预警",
+    "warning.resolve": "预警销号",
+    "warning.auto_resolve": "预警自动销号",
+    "warning.close": "关闭预警",
+    "measure.submit": "上报整改举措",
+    "measure.review": "审核整改举措",
+    "rectification_method.create": "新增整改方式",
+    "rectification_method.update": "修改整改方式",
+    "warning_rule.create": "新增预警规则",
+    "warning_rule.update": "修改预警规则",
 }
 
 

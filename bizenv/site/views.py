@@ -98,7 +98,10 @@ def _labelled(model, values) -> list[tuple[str, object]]:
 AUDIT_KEY_LABELS = {"role": "角色", "region": "区域", "values": "指标值个数", "leaves": "末级指标个数",
                     "needing_data": "需重新采集的指标", "dropped": "不再使用的指标", "carried_from": "沿用自版本",
                     "rounds": "填报轮次", "rules": "规则", "result": "结果", "error": "错误", "file": "文件",
-                    "indicators": "指标个数", "kind": "类型", "title": "标题", "params": "参数"}
+                    "indicators": "指标个数", "kind": "类型", "title": "标题", "params": "参数",
+                    "rule": "预警规则", "indicator": "指标", "period": "时期", "previous": "上次预警",
+                    "warning": "预警", "method": "整改方式", "files": "佐证材料", "warning_status": "预警状态变化",
+                    "comment": "审核意见", "reason": "理由"}
 
 
 def _audit_value(key: str, value, field):
