@@ -5,7 +5,6 @@ from django.shortcuts import render
 from bizenv.core import charts
 from bizenv.dashboards.overview import dashboard_overview, process_bottleneck
 from bizenv.dashboards.views import map_chart, ranking_chart, trend_chart
-from bizenv.dashboards.warnings import DROP_THRESHOLD
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 
@@ -24,7 +23,6 @@ def cockpit(request):
         "page_title": "领导驾驶舱",
         "ov": ov,
         "refresh_seconds": REFRESH_SECONDS,
-        "drop_threshold": DROP_THRESHOLD,
         "bottleneck": bottleneck,
         "region_map": map_chart(ov, dark=True),
         "ranking_chart": ranking_chart(ov, dark=True),

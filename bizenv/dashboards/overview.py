@@ -1,8 +1,10 @@
 """Reads composed for the home page and the cockpit: the evaluated period a user looks at, the composite
-scores and ranks of the regions the user may see, the latest published 红黑榜, warnings and trends.
+scores and ranks of the regions the user may see, the latest published 红黑榜, the active warnings of the
+monitoring app and trends; and the active warnings of one topic for the topic pages.
 
 Everything is scoped to the user's regions (a county user sees only its own county). The figures come
-from stored evaluation runs (the official ranking), never from a recomputation.
+from stored evaluation runs (the official ranking), never from a recomputation; the warnings are the
+monitoring app's own (`monitoring.selectors.warning_list`, `warning_map`).
 """
 
 from __future__ import annotations
@@ -11,20 +13,34 @@ from dataclasses import dataclass, field
 
 from bizenv.core.periods import Period
 from bizenv.dashboards import summaries
-from bizenv.dashboards.summaries import CityFigures, IndicatorAverage, MenuYear, ScorePoint, TrendLine
-from bizenv.dashboards.warnings import TOTAL, RegionWarning, region_warnings, score_changes
+from bizenv.dashboards.summaries import (
+    CityFigures,
+    IndicatorAverage,
+    MenuYear,
+    ScorePoint,
+    TrendLine,
+    WarnedRegion,
+    WarningLine,
+    score_changes,
+    warned_regions,
+)
 from bizenv.datasets.bottlenecks import StepSummary, summarise_steps
 from bizenv.datasets.selectors import step_statistics
 from bizenv.evaluation.models import EvaluationResult, EvaluationRun, RedBlackList, ReleaseStatus
 from bizenv.evaluation.release_rules import black_caption
+from bizenv.evaluation.scoring import TOTAL
 from bizenv.evaluation.selectors import RankingRow, release_list, run_latest_per_period, run_ranking
 from bizenv.indicators.models import Indicator, SystemVersion
 from bizenv.indicators.selectors import active_version, topic_list
+from bizenv.monitoring.models import WarningStatus
+from bizenv.monitoring.selectors import warning_list, warning_map
 from bizenv.organisations.models import Region, RegionLevel
 from bizenv.organisations.selectors import region_list, region_map_layer
 from bizenv.reports.topic import completeness_partial
 
 HISTORY = 24
+# How many warnings of each region the home page and the cockpit spell out (the rest are counted and linked).
+TOP_WARNINGS = 2
 
 
 @dataclass
@@ -49,7 +65,9 @@ class Overview:
     red: list[dict] = field(default_factory=list)  # 综合得分 red-list entries of visible regions
     black: list[dict] = field(default_factory=list)
     list_counts: dict = field(default_factory=dict)  # the whole release's red/black counts (综合得分)
-    warnings: list[RegionWarning] = field(default_factory=list)
+    warning_lines: list[WarningLine] = field(default_factory=list)  # active warnings of the visible regions
+    warned_regions: list[WarnedRegion] = field(default_factory=list)  # the same per region, the most severe first
+    warnings_since: str = ""  # the month the warnings are counted from (their last period is this one or later)
     changes: dict = field(default_factory=dict)  # {region code: composite change against the previous period}
     trend_periods: list[str] = field(default_factory=list)
     trend: list[TrendLine] = field(default_factory=list)
@@ -92,10 +110,10 @@ class Overview:
         return round(now - before, 2) if now is not None and before is not None else None
 
     @property
-    def table(self) -> list[tuple[RankingRow, float | None, bool]]:
-        """The ranking rows with their change against the previous period and whether they are warned."""
-        warned = self.warned
-        return [(row, self.changes.get(row.region.code), row.region.code in warned) for row in self.ranking]
+    def table(self) -> list[tuple[RankingRow, float | None, WarnedRegion | None]]:
+        """The ranking rows with their change against the previous period and their warnings (None if none)."""
+        warned = {w.region_code: w for w in self.warned_regions}
+        return [(row, self.changes.get(row.region.code), warned.get(row.region.code)) for row in self.ranking]
 
     @property
     def topic_cards(self) -> list[tuple[Indicator, float | None]]:
@@ -103,7 +121,24 @@ class Overview:
 
     @property
     def warned(self) -> set[str]:
-        return {w.region_code for w in self.warnings}
+        return {w.region_code for w in self.warned_regions}
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warning_lines)
+
+    @property
+    def severity_counts(self) -> list[tuple[str, str, int]]:
+        return summaries.severity_counts(self.warning_lines)
+
+    @property
+    def severity_note(self) -> str:
+        """红色 2 · 橙色 5 · 黄色 9 (无 when there is no active warning)."""
+        return " · ".join(f"{label} {count}" for _s, label, count in self.severity_counts) or "无"
+
+    @property
+    def warnings_since_label(self) -> str:
+        return Period.parse(self.warnings_since).label if self.warnings_since else ""
 
 
 def _trend_points(runs: list[EvaluationRun], codes: set[str]) -> list[ScorePoint]:
@@ -136,6 +171,7 @@ def dashboard_overview(*, user, period: str = "", year: str = "", month: str = "
     asked = summaries.period_asked(period=period, year=year, month=month)
     if asked and asked != ov.period:
         ov.asked_label = Period.parse(asked).label
+    _attach_warnings(ov, user=user)
     if ov.period is None:
         return ov
     ov.period_label = Period.parse(ov.period).label
@@ -172,12 +208,40 @@ def dashboard_overview(*, user, period: str = "", year: str = "", month: str = "
     ov.black = [e for e in total_entries if e.get("list") == "black"]
     previous_scores = {p.region_code: p.score for p in points if p.period == ov.previous}
     ov.changes = score_changes(ov.scores, previous_scores)
-    ov.warnings = region_warnings(
-        current=ov.scores, previous=previous_scores, names={row.region.code: row.region.name for row in ov.ranking},
-        black_entries=total_entries,
-        release_label=Period.parse(ov.release.period).label if ov.release else "",
-        previous_label=Period.parse(ov.previous).label if ov.previous else "上期")
     return ov
+
+
+def _active_warnings(*, user, period: str | None, region: str = "", indicator: str = ""):
+    """The active warnings the user may see whose last period is the shown month or later (all active ones
+    when no month is shown): a warning still open now that was already, or only later, raised."""
+    qs = warning_list(user=user, active=True, region=region, indicator=indicator)
+    return qs.filter(last_period__gte=summaries.first_month(period)) if period else qs
+
+
+def _lines(qs) -> list[WarningLine]:
+    statuses = dict(WarningStatus.choices)
+    fields = ("pk", "region__code", "region__name", "indicator_name", "kind", "severity", "first_period",
+              "last_period", "explanation", "status")
+    return [WarningLine(pk=pk, region_code=code, region_name=name, indicator_name=indicator, kind=kind,
+                        severity=severity, first_period=first, last_period=last, explanation=explanation,
+                        status_label=statuses.get(status, ""))
+            for pk, code, name, indicator, kind, severity, first, last, explanation, status
+            in qs.values_list(*fields)]
+
+
+def _attach_warnings(ov: Overview, *, user) -> None:
+    qs = _active_warnings(user=user, period=ov.period)
+    ov.warnings_since = summaries.first_month(ov.period) if ov.period else ""
+    ov.warning_lines = _lines(qs)
+    ov.warned_regions = warned_regions(warning_map(warnings=qs), ov.warning_lines, top=TOP_WARNINGS)
+
+
+def topic_warnings(*, user, code: str, region: str = "", period: str = "") -> list[WarningLine]:
+    """The active warnings of one topic (the first-level indicator or any indicator under it) in the region
+    and the regions under it that the user may see, the most severe first; counted from the month shown
+    like the home page's."""
+    return summaries.warnings_sorted(
+        _lines(_active_warnings(user=user, period=period or None, region=region, indicator=code)))
 
 
 def map_centres(*, region: Region) -> dict[str, list[float]]:

@@ -1,12 +1,15 @@
-"""Pure summaries behind the home page and the cockpit: the period menu, trend lines, averages, KPI figures."""
+"""Pure summaries behind the home page, the cockpit and the topic pages: the period menu, trend lines,
+averages, KPI figures, score changes, and the active warnings of the monitoring app grouped per region."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period
+from bizenv.monitoring.specs import RULE_KIND_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,12 @@ def city_figures(members: Sequence[ScorePoint], *, city_score: float | None = No
     )
 
 
+def score_changes(current: Mapping[str, float | None], previous: Mapping[str, float | None]) -> dict[str, float]:
+    """{region code: current − previous} for regions scored in both periods."""
+    return {code: now - previous[code] for code, now in current.items()
+            if now is not None and previous.get(code) is not None}
+
+
 def list_counts(entries: Sequence[Mapping], *, indicator: str = "TOTAL") -> dict[str, int]:
     """How many regions a release puts on its red and its black list for one scope."""
     counts = {"red": 0, "black": 0}
@@ -192,3 +201,100 @@ def feature_centres(geojson: Mapping) -> dict[str, list[float]]:
         x0, y0, x1, y1 = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
         out[code] = [round((x0 + x1) / 2, 6), round((y0 + y1) / 2, 6)]
     return out
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+
+
+def first_month(period: str) -> str:
+    """The first month of a period (the month itself for a month): warnings are kept per month."""
+    return str(Period.parse(period).months()[0])
+
+
+@dataclass(frozen=True)
+class WarningLine:
+    """One active warning of the monitoring app, as the dashboards list it."""
+
+    pk: int
+    region_code: str
+    region_name: str
+    indicator_name: str
+    kind: str
+    severity: str
+    first_period: str
+    last_period: str
+    explanation: str
+    status_label: str = ""
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, "预警")
+
+    @property
+    def kind_label(self) -> str:
+        return RULE_KIND_LABELS.get(self.kind, "预警")
+
+    @property
+    def periods_label(self) -> str:
+        """2026年10月, or 2026年8月至2026年10月 when the warning has lasted several months."""
+        first, last = Period.parse(self.first_period).label, Period.parse(self.last_period).label
+        return first if first == last else f"{first}至{last}"
+
+
+def warnings_sorted(lines: Sequence[WarningLine]) -> list[WarningLine]:
+    """The most severe first, then the most recently warned, then the newest."""
+    return sorted(lines, key=lambda w: (SEVERITY_ORDER.get(w.severity, 0), w.last_period, w.pk), reverse=True)
+
+
+@dataclass(frozen=True)
+class WarnedRegion:
+    """A region's active warnings: how many, the highest severity and the most severe few."""
+
+    region_code: str
+    region_name: str
+    count: int
+    severity: str
+    top: tuple[WarningLine, ...]
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, "预警")
+
+    @property
+    def more(self) -> int:
+        """Warnings not among `top`."""
+        return self.count - len(self.top)
+
+    @property
+    def summary(self) -> str:
+        """One line for a map marker: 红色预警 3 条：开办企业时间、办电时间等."""
+        names = "、".join(dict.fromkeys(w.indicator_name for w in self.top))
+        return f"{self.severity_label}预警 {self.count} 条" + (f"：{names}{'等' if self.more else ''}" if names else "")
+
+
+class RegionCount(Protocol):
+    region_name: str
+    count: int
+    severity: str
+
+
+def warned_regions(summary: Mapping[str, RegionCount], lines: Sequence[WarningLine], *, top: int = 2) -> list[WarnedRegion]:
+    """The regions of `summary` ({code: RegionWarnings with region_name, count, severity}, the monitoring
+    app's per-region count and highest severity) with their `top` most severe warnings of `lines`; the most
+    severe region first, then the one with more warnings."""
+    by_region: dict[str, list[WarningLine]] = {}
+    for line in warnings_sorted(lines):
+        by_region.setdefault(line.region_code, []).append(line)
+    out = [WarnedRegion(region_code=code, region_name=s.region_name, count=s.count, severity=s.severity,
+                        top=tuple(by_region.get(code, ())[:top])) for code, s in summary.items()]
+    out.sort(key=lambda r: (-SEVERITY_ORDER.get(r.severity, 0), -r.count, r.region_code))
+    return out
+
+
+def severity_counts(lines: Sequence[WarningLine]) -> list[tuple[str, str, int]]:
+    """(severity, label, count) of the severities present, the most severe first."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.severity] = counts.get(line.severity, 0) + 1
+    return [(severity, SEVERITY_LABELS.get(severity, "预警"), counts[severity])
+            for severity in sorted(counts, key=lambda s: -SEVERITY_ORDER.get(s, 0))]

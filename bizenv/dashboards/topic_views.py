@@ -14,6 +14,8 @@ from bizenv.analysis import charts as analysis_charts
 from bizenv.core import charts, documents
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
+from bizenv.dashboards.overview import topic_warnings
+from bizenv.dashboards.summaries import first_month
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
 from bizenv.reports import charts as topic_charts
@@ -151,6 +153,9 @@ def topic(request, code: str):
         # The processes measured for this topic, whether or not the period has their data: an empty period
         # is said to be empty, not a topic without monitoring.
         "monitored": "、".join(d.name for d in selectors.topic_processes(scope=scope)),
+        "warnings": topic_warnings(user=user, code=scope.code, region=scope.region.code, period=scope.period),
+        "warnings_since_label": Period.parse(first_month(scope.period)).label if scope.period else "",
+        "warnings_query": urlencode({"indicator": scope.code, "region": scope.region.code}),
     })
     return _render(request, context, "dashboards/_topic_overview.html")
 

@@ -4,7 +4,6 @@ from django.shortcuts import redirect, render
 
 from bizenv.core import charts
 from bizenv.dashboards.overview import Overview, dashboard_overview, map_centres
-from bizenv.dashboards.warnings import DROP_THRESHOLD
 from bizenv.indicators.selectors import active_version, topic_list
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission, user_roles
@@ -18,9 +17,9 @@ def map_chart(ov: Overview, *, dark: bool = False) -> dict | None:
         values = [{"name": row.region.name, "key": row.region.code,
                    "value": round(row.total.score, 2) if row.total and row.total.score is not None else None}
                   for row in ov.ranking]
-        centres = map_centres(region=ov.city) if ov.warnings else {}
-        warnings = [{"name": w.region_name, "key": w.region_code, "reason": "；".join(w.reasons),
-                     "coord": centres.get(w.region_code)} for w in ov.warnings]
+        centres = map_centres(region=ov.city) if ov.warned_regions else {}
+        warnings = [{"name": w.region_name, "key": w.region_code, "reason": w.summary,
+                     "coord": centres.get(w.region_code)} for w in ov.warned_regions]
         option = charts.region_map(map_name=f"region-{ov.city.code}", values=values, value_label="综合得分",
                                    unit="分", warnings=warnings)
     else:
@@ -66,7 +65,6 @@ def _home(request):
         "region_map": map_chart(ov),
         "ranking_chart": ranking_chart(ov),
         "trend_chart": trend_chart(ov),
-        "drop_threshold": DROP_THRESHOLD,
         "weights_chart": charts.weights_pie([(t.name, t.weight) for t in ov.topics if not t.optional]),
     }
     template = "dashboards/_home_body.html" if request.htmx else "dashboards/home.html"

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from bizenv.indicators.weights import describe_conditions
+from bizenv.monitoring.specs import SEVERITY_LABELS
 from bizenv.reports.topic import signed_number
 
 register = template.Library()
@@ -25,3 +26,12 @@ def delta(value, digits: int = 2, css: str = "delta"):
     text = signed_number(float(value), int(digits))
     kind = "up" if text.startswith("+") else "down" if text.startswith("−") else "flat"
     return format_html('<span class="{}-{}">{}</span>', css, kind, text)
+
+
+@register.simple_tag
+def severity_tag(severity: str, suffix: str = ""):
+    """A warning's severity as a coloured tag: <span class="severity-tag severity-red">红色预警</span> (the
+    colours are in bizenv.css and cockpit.css)."""
+    css = severity if severity in SEVERITY_LABELS else "unknown"
+    return format_html('<span class="severity-tag severity-{}">{}{}</span>', css,
+                       SEVERITY_LABELS.get(severity, "预警"), suffix)

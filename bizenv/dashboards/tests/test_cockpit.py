@@ -1,9 +1,10 @@
 import re
 
 import pytest
+from django.urls import reverse
 
 from bizenv.core import charts
-from bizenv.dashboards.tests.test_home import chart, evaluated_world
+from bizenv.dashboards.tests.test_home import chart, evaluated_world, warned
 from tests.conftest import make_world
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +22,15 @@ def test_cockpit_shows_the_whole_city_to_leaders_and_the_office_and_one_county_t
         assert 'id="ck-fullscreen"' in html and 'id="ck-clock"' in html and "js/cockpit.js" in html
         assert 'hx-trigger="every 300s"' in html  # refreshed every five minutes
         kpis = re.findall(r'<div class="ck-kpi-label">([^<]+)</div>\s*<div class="ck-kpi-value">', html)
-        assert kpis == ["全市综合得分", "参评县（市、区）", "红榜", "黑榜", "预警区域", "数据完整度"]
+        assert kpis == ["全市综合得分", "参评县（市、区）", "红榜", "黑榜", "预警", "数据完整度"]
         assert "开办企业瓶颈环节" in html and "设立登记" in html and "最慢 北山县" in html
         for element_id in ("ck-chart-map", "ck-chart-ranking", "ck-chart-trend", "ck-chart-indicators",
                            "ck-chart-bottleneck"):
             assert chart(html, element_id)["backgroundColor"] == charts.DARK_BACKGROUND
         indicators = chart(html, "ck-chart-indicators")
         assert len(indicators["xAxis"]["data"]) == 18  # the optional 跨境贸易 does not count
-        assert {d["key"] for d in chart(html, "ck-chart-map")["series"][1]["data"]} == {"990102", "990104"}
+        assert len(chart(html, "ck-chart-map")["series"]) == 1  # no active warning, no marker
+        assert '<li class="ck-none">无未销号的预警</li>' in html
 
     county = world.client("county").get("/cockpit/").content.decode()
     assert "东城区营商环境监测驾驶舱" in county
@@ -37,6 +39,31 @@ def test_cockpit_shows_the_whole_city_to_leaders_and_the_office_and_one_county_t
 
     partial = world.client("leader").get("/cockpit/", HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<main id="cockpit-body"') and "<html" not in partial
+
+
+def test_cockpit_counts_the_active_warnings_by_severity_and_lists_the_warned_regions(db):
+    world = evaluated_world()
+    made = warned()
+
+    html = world.client("leader").get("/cockpit/").content.decode()
+
+    kpi = re.search(r'<div class="ck-kpi-label">预警</div>(.*?)</div></div>', html, re.S).group(1)
+    assert '<div class="ck-kpi-value">3</div>' in kpi and "红色 1 · 橙色 1 · 黄色 1" in kpi
+    listed = re.search(r'<ul class="ck-warnings" id="ck-warnings">(.*?)</ul>', html, re.S).group(1)
+    regions = re.findall(r'<a href="[^"]+\?region=\d+">([^<]+)</a><small>(\d+) 条</small>', listed)
+    assert regions == [("北山县", "2"), ("西山县", "1")]  # the most severe first; 东城区 last warned in August
+    north, west = listed.split('<li class="ck-sev-')[1:]
+    assert north.startswith("red") and '<span class="severity-tag severity-red">红色</span>' in north
+    assert "企业设立登记耗时 · 超出预警线" in north and "纳税 · 排名末位" in north
+    assert f'href="{reverse("monitoring:warning", args=[made["north_red"].pk])}"' in north
+    assert west.startswith("orange") and "企业设立登记耗时 · 落后最优地区" in west
+    assert {d["key"] for d in chart(html, "ck-chart-map")["series"][1]["data"]} == {"990102", "990104"}
+
+    county = world.client("county").get("/cockpit/").content.decode()  # 东城区: its own warning only
+    kpi = re.search(r'<div class="ck-kpi-label">预警</div>(.*?)</div></div>', county, re.S).group(1)
+    assert '<div class="ck-kpi-value">0</div>' in kpi and "无" in kpi
+    august = world.client("county").get("/cockpit/", {"period": "2026-08"}).content.decode()
+    assert "东城区</a><small>1 条</small>" in august and "北山县" not in august
 
 
 def test_cockpit_before_any_evaluation_still_renders(db):

@@ -2,20 +2,24 @@ import json
 import re
 
 import pytest
+from django.urls import reverse
 
 from bizenv.core import charts
+from bizenv.dashboards.tests.factories import make_warning
 from bizenv.datasets.models import StepStatistic
 from bizenv.demo.evaluations import demo_evaluations_build
 from bizenv.indicators.selectors import active_version
 from bizenv.indicators.services import SHIPPED_SYSTEMS_DIR, indicator_system_import
+from bizenv.monitoring.models import WarningStatus
 from bizenv.observations.models import Observation
+from bizenv.organisations.models import Region
 from bizenv.organisations.services import department_upsert, map_layer_generate, region_create
 from tests.conftest import make_world
 
 pytestmark = pytest.mark.django_db
 
 # How far from the best value each region is (0 best, 1 worst), per month: 北山县 collapses in October and
-# 西山县 ends last (the black list of the published 红黑榜).
+# 西山县 ends last (the black list of the published 红黑榜); the warnings are the monitoring app's (see warned()).
 SHARES = {
     "2026-08": {"990101": 0.1, "990102": 0.3, "990103": 0.5, "990104": 0.7},
     "2026-09": {"990101": 0.1, "990102": 0.3, "990103": 0.5, "990104": 0.7},
@@ -44,8 +48,6 @@ def evaluated_world():
     load_systems()
     version = active_version()
     leaves = [i for i in version.indicators.prefetch_related("children") if not i.children.all()]
-    from bizenv.organisations.models import Region
-
     regions = {r.code: r for r in Region.objects.filter(code__in=SHARES["2026-08"])}
     Observation.objects.bulk_create([
         Observation(system_version=version, indicator=leaf, region=regions[code], period=period,
@@ -72,8 +74,37 @@ def evaluated(db):
     return evaluated_world()
 
 
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def warned():
+    """北山县: a red and a yellow warning of October; 西山县: an orange one lasting since September; 东城区: one
+    last raised in August; 南湖区: one already resolved (销号)."""
+    return {
+        "north_red": make_warning(region("990102"), severity="red",
+                                  explanation="“企业设立登记耗时”2026年10月北山县为12个工作日，高于预警线10个工作日。"),
+        "north_yellow": make_warning(region("990102"), severity="yellow", kind="bottom_rank",
+                                     indicator_code="paying_taxes", indicator_name="纳税", level1_code="paying_taxes",
+                                     explanation="“纳税”2026年10月北山县得分全市排名倒数第1位。"),
+        "west": make_warning(region("990104"), severity="orange", kind="lag_best", first_period="2026-09",
+                             explanation="“企业设立登记耗时”西山县落后最优地区。"),
+        "east": make_warning(region("990101"), severity="yellow", first_period="2026-08", last_period="2026-08",
+                             explanation="“企业设立登记耗时”2026年8月东城区异常波动。"),
+        "south": make_warning(region("990103"), severity="red", status=WarningStatus.RESOLVED,
+                              explanation="南湖区已销号的预警。"),
+    }
+
+
+def warning_list_html(html: str) -> str:
+    found = re.search(r'<ul class="warning-list" id="warning-list">(.*?)</ul>', html, re.S)
+    return found.group(1) if found else ""
+
+
 def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_period(evaluated):
     client = evaluated.client("office")
+    made = warned()
+    index = reverse("monitoring:index")
 
     html = client.get("/").content.decode()
 
@@ -81,10 +112,24 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert '<option value="10" selected>10月</option>' in html
     ranking = re.search(r'<table class="data" id="ranking-table">(.*?)</table>', html, re.S).group(1)
     assert re.findall(r'/region/\d+/">([^<]+)</a>', ranking) == ["东城区", "南湖区", "北山县", "西山县"]
-    warnings = re.search(r'<ul class="warning-list" id="warning-list">(.*?)</ul>', html, re.S).group(1)
-    assert "北山县" in warnings and "较2026年9月下降" in warnings
-    assert "西山县" in warnings and "综合得分黑榜第 1 名" in warnings
-    assert "东城区" not in warnings
+    assert re.search(r'北山县</a> <a href="[^"]+\?region=990102" title="红色预警 2 条[^"]*">'
+                     r'<span class="severity-tag severity-red">红色预警</span>', ranking)
+    # The active warnings whose last month is October or later: 北山县's two and 西山县's, per region, the most
+    # severe region first, each with its highest severity, its count and its explanations.
+    stat = re.search(r'id="warning-stat">(.*?)</div></div>', html, re.S).group(1)
+    assert ">3</div>" in stat and "红色 1 · 橙色 1 · 黄色 1，涉及 2 个区域" in stat
+    assert f'<a href="{index}">全部预警</a>' in stat
+    assert "最近一次预警在2026年10月或之后" in html
+    warnings = warning_list_html(html)
+    assert re.findall(r"<strong>([^<]+)</strong>", warnings) == ["北山县", "西山县"]
+    north, west = re.split(r'<li class="warning-', warnings)[1:]
+    assert '<span class="severity-tag severity-red">红色</span>' in north and "2 条预警" in north
+    assert "“企业设立登记耗时”2026年10月北山县为12个工作日，高于预警线10个工作日。" in north
+    assert "纳税 · 排名末位" in north and "“纳税”2026年10月北山县得分全市排名倒数第1位。" in north
+    assert f'href="{index}?region=990102"' in north
+    assert f'href="{reverse("monitoring:warning", args=[made["north_red"].pk])}"' in north
+    assert '<span class="severity-tag severity-orange">橙色</span>' in west and "西山县落后最优地区" in west
+    assert "东城区" not in warnings and "南湖区" not in warnings  # last warned in August; resolved
     assert "2026年10月营商环境红黑榜" in html and "红榜（综合得分）" in html
     # Drill-down: the map and the ranking bars open the region page; entries to every topic and indicator.
     assert 'data-click-url="/region/__KEY__/"' in html
@@ -93,9 +138,13 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert 'href="/cockpit/"' in html and "领导驾驶舱（大屏）" in html
     region_map = chart(html, "chart-region-map")
     assert {d["key"] for d in region_map["series"][0]["data"] if "itemStyle" in d} == {"990102", "990104"}
-    assert {d["key"] for d in region_map["series"][1]["data"]} == {"990102", "990104"}  # markers
+    markers = {d["key"]: d["name"] for d in region_map["series"][1]["data"]}
+    assert markers == {"990102": "⚠ 北山县：红色预警 2 条：企业设立登记耗时、纳税",
+                       "990104": "⚠ 西山县：橙色预警 1 条：企业设立登记耗时"}
     assert [line["name"] for line in chart(html, "chart-trend")["series"]] == ["全市平均", "最高", "最低"]
-    assert chart(html, "chart-ranking")["series"][0]["data"][-1]["key"] == "990101"  # best at the top
+    ranking_bars = chart(html, "chart-ranking")["series"][0]["data"]
+    assert ranking_bars[-1]["key"] == "990101"  # best at the top
+    assert {d["key"] for d in ranking_bars if "itemStyle" in d} == {"990102", "990104"}
 
     # Another month, by ?period= or by the two selectors (what the form sends).
     september = client.get("/?period=2026-09").content.decode()
@@ -106,9 +155,11 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert "2026年12月尚未评价，下面显示最近已评价的2026年10月。" in december
     assert "尚未评价" not in html
     assert "数据完整度 100%" in html and "数据不完整" not in html
-    # In September nobody fell, but the published black list still marks 西山县.
-    warnings = re.search(r'id="warning-list">(.*?)</ul>', september, re.S).group(1)
-    assert "西山县" in warnings and "北山县" not in warnings
+    # In September the warnings still open are the same; 东城区's, last raised in August, shows from August.
+    assert re.findall(r"<strong>([^<]+)</strong>", warning_list_html(september)) == ["北山县", "西山县"]
+    assert "最近一次预警在2026年9月或之后" in september
+    august = client.get("/?period=2026-08").content.decode()
+    assert re.findall(r"<strong>([^<]+)</strong>", warning_list_html(august)) == ["北山县", "西山县", "东城区"]
     assert chart(september, "chart-trend")["xAxis"]["data"] == ["2026-08", "2026-09"]
 
     # The selectors swap the body alone (htmx).
@@ -119,7 +170,21 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert "营商环境总览 · 2026年8月" in body
 
 
+def test_home_without_active_warnings_says_so(evaluated):
+    make_warning(region("990102"), status=WarningStatus.CLOSED)
+
+    html = evaluated.client("office").get("/").content.decode()
+
+    assert 'id="warning-list"' not in html and "您可查看的区域没有未销号的预警。" in html
+    stat = re.search(r'id="warning-stat">(.*?)</div></div>', html, re.S).group(1)
+    assert ">0</div>" in stat and "没有未销号的预警" in stat
+    assert not [d for d in chart(html, "chart-region-map")["series"][0]["data"] if "itemStyle" in d]
+
+
 def test_county_user_sees_only_its_own_county_on_the_home_page(evaluated):
+    own = make_warning(region("990101"), severity="orange", explanation="“企业设立登记耗时”东城区落后最优地区。")
+    make_warning(region("990102"), severity="red", explanation="“企业设立登记耗时”北山县高于预警线。")
+
     html = evaluated.client("county").get("/").content.decode()
 
     assert "东城区营商环境总览" in html and "第 1 名" in html and "共 4 个县（市、区）参评" in html
@@ -128,6 +193,11 @@ def test_county_user_sees_only_its_own_county_on_the_home_page(evaluated):
     assert "chart-region-map" not in html  # no city map for a county account
     assert [line["name"] for line in chart(html, "chart-trend")["series"]] == ["东城区"]
     assert "本区未上黑榜" in html
+    warnings = warning_list_html(html)
+    assert re.findall(r"<strong>([^<]+)</strong>", warnings) == ["东城区"]
+    assert "橙色" in warnings and "“企业设立登记耗时”东城区落后最优地区。" in warnings
+    assert f'href="{reverse("monitoring:warning", args=[own.pk])}"' in warnings
+    assert "高于预警线" not in html and "红色" not in html
 
 
 def test_home_before_any_evaluation_shows_population_and_asks_to_wait(db):

@@ -2,16 +2,22 @@ import pytest
 
 from bizenv.dashboards.summaries import (
     ScorePoint,
+    WarningLine,
     city_figures,
     feature_centres,
+    first_month,
     history_periods,
     indicator_averages,
     list_counts,
     period_choice,
     period_menu,
     previous_of,
+    score_changes,
+    severity_counts,
     trend_lines,
+    warned_regions,
 )
+from bizenv.monitoring.selectors import RegionWarnings
 
 AVAILABLE = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
 
@@ -115,3 +121,39 @@ def test_delta_tag_signs_and_colours_a_change(value, args, html):
     from bizenv.dashboards.templatetags.page_format import delta
 
     assert str(delta(value, *args)) == html
+
+
+def test_score_changes_skip_regions_missing_in_either_period():
+    assert score_changes({"a": 80.0, "b": 70.0, "c": None}, {"a": 75.0, "c": 60.0}) == {"a": 5.0}
+
+
+def line(pk: int, region: str, severity: str, *, name: str = "开办企业时间", last: str = "2026-10",
+         first: str = "2026-10") -> WarningLine:
+    return WarningLine(pk=pk, region_code=region, region_name={"a": "东城区", "b": "北山县"}[region],
+                       indicator_name=name, kind="threshold", severity=severity, first_period=first,
+                       last_period=last, explanation=f"说明{pk}")
+
+
+def test_warned_regions_put_the_most_severe_region_and_warnings_first_and_count_the_rest():
+    lines = [line(1, "a", "yellow"), line(2, "a", "yellow", name="办电时间", last="2026-09"),
+             line(3, "a", "orange", name="纳税"), line(4, "b", "red")]
+    summary = {"a": RegionWarnings("a", "东城区", 3, "orange"), "b": RegionWarnings("b", "北山县", 1, "red")}
+
+    result = warned_regions(summary, lines, top=2)
+
+    assert [r.region_name for r in result] == ["北山县", "东城区"]
+    east = result[1]
+    assert [w.pk for w in east.top] == [3, 1]  # orange first, then the yellow of October before September's
+    assert east.more == 1 and east.severity_label == "橙色"
+    assert east.summary == "橙色预警 3 条：纳税、开办企业时间等"
+    assert result[0].summary == "红色预警 1 条：开办企业时间"
+
+
+def test_severity_counts_and_the_labels_a_user_reads():
+    lines = [line(1, "a", "yellow"), line(2, "b", "red"), line(3, "b", "yellow")]
+
+    assert severity_counts(lines) == [("red", "红色", 1), ("yellow", "黄色", 2)]
+    assert severity_counts([]) == []
+    assert line(1, "a", "red", first="2026-08").periods_label == "2026年8月至2026年10月"
+    assert line(1, "a", "red").periods_label == "2026年10月" and line(1, "a", "red").kind_label == "超出预警线"
+    assert first_month("2026-Q3") == "2026-07" and first_month("2026-10") == "2026-10"

@@ -8,13 +8,16 @@ import re
 import shutil
 
 import pytest
+from django.urls import reverse
 from docx import Document
 
 from bizenv.analysis.services import benchmarks_load_shipped
 from bizenv.core import documents
 from bizenv.core.periods import Period
+from bizenv.dashboards.tests.factories import make_warning
 from bizenv.datasets.models import StepStatistic
 from bizenv.indicators.selectors import active_version
+from bizenv.monitoring.models import WarningStatus
 from bizenv.observations.models import Observation, ObservationSource, ObservationStatus
 from tests.conftest import make_world
 
@@ -62,6 +65,57 @@ def get(client, path: str, **params) -> str:
     response = client.get(path, {"period": PERIOD, **params})
     assert response.status_code == 200, response.content[:500]
     return response.content.decode()
+
+
+def topic_warnings(html: str) -> list[str]:
+    """The rows of the 预警 panel of the 概览 tab as the text a user reads, cell by cell."""
+    panel = re.search(r'<div class="card" id="topic-warnings">(.*?)</div>\s*(?:</div>\s*)?<div class="grid grid-2">',
+                      html, re.S).group(1)
+    assert "<h2>预警</h2>" in panel
+    if "暂无预警" in panel:
+        return []
+    rows = re.findall(r"<tr>(.*?)</tr>", panel.split("<tbody>")[1], re.S)
+    return [" | ".join(re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+            for row in rows]
+
+
+def test_overview_lists_the_active_warnings_of_the_topic_for_the_regions_shown(world):
+    north = make_warning(world.county_b, severity="red", first_period="2026-09", last_period="2026-10",
+                         explanation="“企业设立登记耗时”2026年10月北山县为12个工作日，高于预警线10个工作日。")
+    east = make_warning(world.county_a, severity="yellow", kind="bottom_rank", indicator_code="starting_business",
+                        indicator_name="开办企业", explanation="“开办企业”2026年10月东城区得分排名倒数第1位。")
+    make_warning(world.county_b, indicator_code="paying_taxes.time", indicator_name="纳税时间",
+                 level1_code="paying_taxes", explanation="“纳税时间”北山县高于预警线。")  # another topic
+    make_warning(world.county_a, severity="orange", status=WarningStatus.RESOLVED,
+                 explanation="东城区已销号的预警。")
+    make_warning(world.county_a, severity="orange", indicator_code="starting_business.time.change",
+                 indicator_name="变更登记耗时", first_period="2026-05", last_period="2026-06",
+                 explanation="“变更登记耗时”东城区6月的预警。")  # still open, last raised before October
+
+    html = get(world.client("office"), TOPIC)
+
+    assert topic_warnings(html) == [
+        "红色 | 北山县 | 企业设立登记耗时 | 超出预警线 | 2026年9月至2026年10月 | 待签收 | "
+        "“企业设立登记耗时”2026年10月北山县为12个工作日，高于预警线10个工作日。",
+        "黄色 | 东城区 | 开办企业 | 排名末位 | 2026年10月 | 待签收 | “开办企业”2026年10月东城区得分排名倒数第1位。",
+    ]
+    assert f'href="{reverse("monitoring:warning", args=[north.pk])}"' in html
+    assert f'href="{reverse("monitoring:warning", args=[east.pk])}"' in html
+    assert f'href="{reverse("monitoring:index")}?indicator=starting_business&amp;region=990100"' in html
+    assert "最近一次预警在2026年10月或之后" in html
+    # One county chosen: its warnings only; June's open warning shows when June is shown.
+    assert [row.split(" | ")[1] for row in topic_warnings(get(world.client("office"), TOPIC, region="990101"))] \
+        == ["东城区"]
+    june = topic_warnings(get(world.client("office"), TOPIC, period="2026-06", region="990101"))
+    assert [row.split(" | ")[2] for row in june] == ["变更登记耗时", "开办企业"]  # orange before yellow
+    # A county user sees its own county's warnings whatever region it asks for.
+    county = get(world.client("county"), TOPIC)
+    assert [row.split(" | ")[1] for row in topic_warnings(county)] == ["东城区"] and "北山县" not in county
+    # The other topic lists its own warning; a topic without any says so.
+    taxes = topic_warnings(get(world.client("office"), "/topics/paying_taxes/"))
+    assert len(taxes) == 1 and taxes[0].startswith("红色 | 北山县 | 纳税时间")
+    assert topic_warnings(get(world.client("office"), "/topics/getting_water/")) == []
+    assert "暂无预警" in get(world.client("office"), "/topics/getting_water/")
 
 
 def test_overview_has_tabs_selectors_county_bars_that_drill_down_and_links_to_indicators_and_records(world):

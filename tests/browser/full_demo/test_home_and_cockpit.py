@@ -17,7 +17,10 @@ def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, b
     heading = s.page.locator("h1").inner_text()
     assert "示范市营商环境总览" in heading
     assert s.wait_for_charts() == 4  # the map, the ranking, the trend and the weight ring
+    # The demo's monitoring run leaves warnings open: the warned regions with their highest severity.
     assert s.page.locator("#warning-list li").count() >= 1
+    assert s.page.locator("#warning-list .warning-head .severity-tag").first.inner_text() in ("红色", "橙色", "黄色")
+    assert "预警（未销号）" in s.page.locator("#warning-stat").inner_text()
 
     # Another month through the selector: the body is swapped and its charts drawn again.
     options = s.page.locator("#home-month option").all()
@@ -58,6 +61,7 @@ def test_leader_home_period_drill_down_and_cockpit_then_county_home(full_demo, b
     assert "营商环境监测驾驶舱" in s.page.locator("h1").inner_text()
     assert s.wait_for_charts() == 5  # ranking, map, first-level averages, trend, 开办企业 steps
     assert s.page.locator("nav.mainnav").count() == 0
+    assert s.page.locator("#ck-warnings .ck-warning-head").count() >= 1  # warned regions, highest severity first
     assert re.search(r"\d{2}:\d{2}:\d{2}", s.page.locator("#ck-clock").inner_text())
     size = s.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     assert size == [1920, 1080]
