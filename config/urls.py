@@ -18,3 +18,8 @@ def _app_urls() -> list:
 
 
 urlpatterns = [path("api/v1/", api.urls), *_app_urls()]
+
+# Error pages in Chinese, in the platform's layout (Django's own are English).
+handler400 = "bizenv.site.views.bad_request"
+handler404 = "bizenv.site.views.page_not_found"
+handler500 = "bizenv.site.views.server_error"

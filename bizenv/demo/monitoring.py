@@ -116,7 +116,8 @@ def _demo_actions(*, version, periods: list[str], progress) -> None:
     mine = Warning.objects.filter(system_version=version, region=grant.region, status__in=ACTIVE_STATUSES)
     latest = Period.parse(periods[-1])
     measured_at = str(latest.shift(-MEASURE_LEAD))
-    early = list(mine.filter(first_period__lt=measured_at).order_by("first_period", "id")[:3])
+    early = _varied_effects(list(mine.filter(first_period__lt=measured_at).order_by("first_period", "id")),
+                            measured_at=measured_at)
     methods = list(RectificationMethod.objects.order_by("sort_order"))
     for index, warning in enumerate(early):
         warning_acknowledge(actor=county, warning=warning)
@@ -148,6 +149,28 @@ def _demo_actions(*, version, periods: list[str], progress) -> None:
     if to_close is not None:
         warning_close(actor=office, warning=to_close, reason="经核实为数据口径调整引起的波动，非办理效率变化。")
     progress("监测预警：县区签收并上报整改举措（含佐证材料），营商办审核、销号和关闭各一例")
+
+
+def _varied_effects(candidates: list, *, measured_at: str, count: int = 3) -> list:
+    """The warnings the demo rectifies: the two whose indicator then improved most against the peers and one that
+    did not, so that the pages show both outcomes (the data are what they are; only the choice is the demo's)."""
+    from bizenv.monitoring.effects import monitored_cube, warning_effect
+
+    if not candidates:
+        return []
+    monitored = monitored_cube(system_version=candidates[0].system_version)
+    scored = []
+    for warning in candidates:
+        warning.first_measure_period = measured_at  # in memory only: what the effect would be
+        effect = warning_effect(warning=warning, monitored=monitored)
+        warning.first_measure_period = ""
+        improvement = effect.improvement if effect is not None and effect.improvement is not None else None
+        scored.append((improvement, warning))
+    judged = sorted((item for item in scored if item[0] is not None), key=lambda item: -item[0])
+    chosen = [w for _i, w in judged[:count - 1]] + [w for _i, w in judged[count - 1:]][-1:]
+    if len(chosen) < count:
+        chosen += [w for _i, w in scored if w not in chosen][:count - len(chosen)]
+    return chosen[:count]
 
 
 def demo_step(*, scale: str, progress) -> dict[str, int]:

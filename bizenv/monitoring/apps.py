@@ -34,3 +34,13 @@ class MonitoringConfig(AppConfig):
 
         for event in (Event.METRICS_COMPUTED, Event.EVALUATION_SAVED, Event.OBSERVATIONS_APPROVED):
             event_subscribe(event, "monitoring", follow)
+
+        from bizenv.indicators.publishing import PublishStep, publish_step_register
+        from bizenv.monitoring import carry
+
+        publish_step_register(PublishStep(
+            name="monitoring.rules_carry",
+            preview=lambda version: carry.rules_carry_plan(target=version),
+            apply=carry.rules_carry,
+            template="monitoring/_carry_plan.html",
+        ))

@@ -83,7 +83,9 @@ def warning_url(warning) -> str:
 
 def warning_opened(*, warning) -> int:
     """A new warning: the county of the region, the departments of the indicator and the office are told."""
-    users = _granted({Role.COUNTY, Role.OFFICE}, warning.region) | _department_users(warning)
+    # The office follows every warning on its pages; its inbox gets the red ones (and the measures to review).
+    roles = {Role.COUNTY, Role.OFFICE} if warning.severity == "red" else {Role.COUNTY}
+    users = _granted(roles, warning.region) | _department_users(warning)
     severity = SEVERITY_LABELS.get(warning.severity, "")
     title = f"{severity}预警：{warning.region.name} · {warning.indicator_name}"
     body = f"{RULE_KIND_LABELS.get(warning.kind, '')}（{Period.parse(warning.first_period).label}）。{warning.explanation}"

@@ -159,6 +159,13 @@ def _apply(*, actor, version: SystemVersion, findings, targets: Sequence[str], r
     for w in (Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES)
               .select_related("rule", "region").select_for_update()):
         active[(w.rule.code, w.region.code, w.indicator_code)] = w
+    # Active warnings of the system's earlier versions: a condition that lasts across a new version's publication
+    # is handed over to one warning of the new version rather than warned twice.
+    handed: dict[tuple[str, str, str], Warning] = {}
+    for w in (Warning.objects.filter(system_version__system_id=version.system_id, status__in=ACTIVE_STATUSES)
+              .exclude(system_version=version).select_related("rule", "region", "system_version")
+              .select_for_update()):
+        handed[(w.rule.code, w.region.code, w.indicator_code)] = w
     finished_until: dict[tuple[str, str, str], str] = {}
     latest_finished: dict[tuple[str, str, str], Warning] = {}
     for w in (Warning.objects.filter(system_version=version).exclude(status__in=ACTIVE_STATUSES)
@@ -186,7 +193,8 @@ def _apply(*, actor, version: SystemVersion, findings, targets: Sequence[str], r
                 continue
             warning = _open(actor=actor, version=version, rule=rule, region=region_by_code[finding.region],
                             finding=finding, name=names.get(finding.indicator, finding.indicator),
-                            level1=level1.get(finding.indicator, ("", ""))[0], previous=latest_finished.get(key))
+                            level1=level1.get(finding.indicator, ("", ""))[0], previous=latest_finished.get(key),
+                            earlier=handed.pop(key, None))
             active[key] = warning
             summary.opened += 1
         for key, warning in active.items():
@@ -240,20 +248,35 @@ def _persist(*, actor, warning: Warning, finding) -> None:
 
 
 def _open(*, actor, version, rule: WarningRule, region: Region, finding, name: str, level1: str,
-          previous: Warning | None) -> Warning:
+          previous: Warning | None, earlier: Warning | None = None) -> Warning:
+    """A new warning; with `earlier` (the same condition's active warning under the previous version), the new one
+    takes over its status and first measure and the earlier one is closed with a note that points to it."""
     warning = Warning.objects.create(
         rule=rule, system_version=version, region=region, indicator_code=finding.indicator,
         indicator_name="综合得分" if finding.indicator == TOTAL else name, level1_code=level1,
-        kind=str(finding.kind), severity=str(finding.severity), status=WarningStatus.OPEN,
+        kind=str(finding.kind), severity=str(finding.severity),
+        status=earlier.status if earlier else WarningStatus.OPEN,
         first_period=finding.period, last_period=finding.period, last_checked_period=finding.period,
         history=[_history_entry(finding)], value=finding.value, reference=finding.reference,
-        explanation=finding.explanation, facts=_facts_json(finding), cases=list(finding.cases), previous=previous,
+        explanation=finding.explanation, facts=_facts_json(finding), cases=list(finding.cases),
+        previous=earlier or previous, first_measure_period=earlier.first_measure_period if earlier else "",
+        acknowledged_by=earlier.acknowledged_by if earlier else None,
+        acknowledged_at=earlier.acknowledged_at if earlier else None,
     )
     audit_record(actor=actor, action="warning.open", obj=warning, new={
         "rule": rule.code, "region": region.code, "indicator": warning.indicator_code, "period": finding.period,
         "severity": warning.severity, "value": warning.value, "reference": warning.reference,
-        "previous": previous.pk if previous else None})
-    notify.warning_opened(warning=warning)
+        "previous": warning.previous_id, "status": warning.status})
+    if earlier is None:
+        notify.warning_opened(warning=warning)
+        return warning
+    old = earlier.status
+    earlier.status = WarningStatus.CLOSED
+    earlier.close_reason = (f"指标体系 {version} 发布后，该预警转入新版本继续跟踪（整改举措保留在本预警）。")
+    earlier.finished_at = timezone.now()
+    earlier.save(update_fields=["status", "close_reason", "finished_at", "updated_at"])
+    audit_record(actor=actor, action="warning.hand_over", obj=earlier, old={"status": old},
+                 new={"status": earlier.status, "warning": warning.pk})
     return warning
 
 

@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "warning.acknowledge": "签收预警",
     "warning.resolve": "预警销号",
     "warning.auto_resolve": "预警自动销号",
+    "warning.hand_over": "预警转入指标体系新版本",
     "warning.close": "关闭预警",
     "measure.submit": "上报整改举措",
     "measure.review": "审核整改举措",
@@ -80,6 +81,7 @@ ACTION_LABELS = {
     "rectification_method.update": "修改整改方式",
     "warning_rule.create": "新增预警规则",
     "warning_rule.update": "修改预警规则",
+    "warning_rule.carry": "预警规则沿用到新版本",
 }
 
 

@@ -178,3 +178,29 @@ def job_detail(request, pk: int):
     if request.htmx:
         return render(request, "site/_job_status.html", context)
     return render(request, "site/job_detail.html", context)
+
+
+def _chinese(text) -> str:
+    """The message of an error when it is written for people (has Chinese characters), else ""."""
+    if isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    return ""
+
+
+def page_not_found(request, exception=None):
+    """404 in Chinese: the view's own Chinese message when it gave one (never Django's English text)."""
+    message = _chinese(exception.args[0]) if exception is not None and exception.args else ""
+    return render(request, "404.html", {"page_title": "未找到", "message": message}, status=404)
+
+
+def bad_request(request, exception=None):
+    return render(request, "404.html", {"page_title": "请求有误", "heading": "请求有误",
+                                        "message": "请求的内容不完整或格式不正确，请返回后重试。"}, status=400)
+
+
+def server_error(request):
+    """500 without the template context processors (they may be what failed): a static Chinese page."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render())
