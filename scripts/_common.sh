@@ -14,6 +14,18 @@ pip_install() {
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"
 }
 
+project_install() {
+  # Installs the project in editable mode with the given extras ("" or "[test]"); skipped while the stamp is
+  # newer than pyproject.toml (code changes need no reinstall, and two test runs can share one install).
+  local extras="$1"
+  local stamp="$VENV/.bizenv-installed${extras//[^a-z]/-}"
+  if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && "$VENV/bin/python" -c "import bizenv" 2>/dev/null; then
+    return 0
+  fi
+  pip_install -e ".$extras"
+  touch "$stamp"
+}
+
 npm_install() {
   if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/htmx.org/dist/htmx.min.js ] \
      || [ package-lock.json -nt node_modules/.package-lock.json ]; then

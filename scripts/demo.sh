@@ -4,6 +4,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 apt_install fonts-noto-cjk libreoffice-writer-nogui
 echo "==> 安装 Python 依赖"
-pip_install -e .
+project_install ""
 npm_install
 exec "$VENV/bin/bizenv" demo "$@"

@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 apt_install chromium fonts-noto-cjk libreoffice-writer-nogui
 echo "==> 安装 Python 依赖（含测试）"
-pip_install -e ".[test]"
+project_install "[test]"
 npm_install
 echo "==> 代码检查（ruff）"
 "$VENV/bin/ruff" check .

@@ -140,7 +140,7 @@ def test_office_filters_the_warning_map_and_list(full_demo, browser_session):
     swap(s, lambda: s.page.select_option("#id_severity", label="黄色"))
     assert "severity=yellow" in s.page.url and f"region={code}" not in s.page.url
     assert {r[3] for r in rows(s.page)} == {"黄色"}
-    # The pages keep the filters: the link works without htmx (href) and with it.
+    # The page links keep the filters, in their href (the fallback without htmx) as in the htmx request.
     next_page = s.page.locator("#warning-list a", has_text="下一页")
     assert "severity=yellow" in next_page.get_attribute("href")
     swap(s, next_page.click)

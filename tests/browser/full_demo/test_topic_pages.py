@@ -65,6 +65,8 @@ def test_topic_page_tabs_drill_down_report_and_county_scope(full_demo, browser_s
     s.page.locator('[data-chart="chart-topic-peers"][data-chart-rendered="1"]').wait_for()
     s.page.wait_for_load_state("networkidle")
     charts_drawn(s)
+    # the chart may sit below the fold (the 预警 panel comes first): bring it into view before clicking on it
+    s.page.locator('[data-chart="chart-topic-peers"]').scroll_into_view_if_needed()
     bar = s.page.locator('[data-chart="chart-topic-peers"]').evaluate(CLICK_FIRST_BAR)
     s.page.mouse.click(bar["x"], bar["y"])
     s.page.wait_for_url(re.compile(f"region={bar['key']}"))
