@@ -6,7 +6,10 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MAX_SHOWN_PROBLEMS = 30
 
@@ -82,22 +85,31 @@ def _write_atomically(path: str, text: str) -> None:
         raise
 
 
-def run_evaluate(args: argparse.Namespace) -> str:
-    """Do the work of `bizenv evaluate`; returns the summary line or raises _Failure."""
-    from bizenv.evaluation.exporting import scores_csv
+@dataclass
+class EvaluatedFiles:
+    """SYSTEM.yaml, REGIONS.csv and OBS.csv read, checked and scored, as `bizenv evaluate` scores them."""
+
+    spec: Any
+    system: Any  # CompiledSystem
+    table: dict | None  # REGIONS.csv: {region: {attribute: value}}, None without --regions
+    observations: Any  # evaluation.parsing.Observations
+    result: Any  # evaluation.scoring.Evaluation
+
+
+def evaluate_files(args: argparse.Namespace, *, bands=None,
+                   before_observations: Callable[[Any, dict | None], None] | None = None) -> EvaluatedFiles:
+    """Read and score the files named by `args` (--system, --observations, --regions, --include-optional,
+    --missing, --tie-tolerance); every file-only command that shows scores goes through here, so its scores are
+    those of `bizenv evaluate`. `before_observations(system, table)` may read further files once the system is
+    known (and fail before the observations are read). Raises _Failure with Chinese lines."""
     from bizenv.evaluation.parsing import parse_observations, parse_regions, region_attributes
-    from bizenv.evaluation.scoring import DEFAULT_BANDS, ScoringError, compile_system, evaluate, parse_bands
+    from bizenv.evaluation.scoring import DEFAULT_BANDS, ScoringError, compile_system, evaluate
     from bizenv.indicators.parsing import parse_file
     from bizenv.indicators.validation import validate_system
     from bizenv.indicators.weights import variant_conditions
 
-    try:
-        bands = parse_bands(args.bands) if args.bands else DEFAULT_BANDS
-    except ScoringError as exc:
-        raise _Failure(f"参数 --bands 有误：{exc}") from None
     if not args.tie_tolerance >= 0:
         raise _Failure("参数 --tie-tolerance 必须是大于等于 0 的数字")
-
     parsed = parse_file(_read(args.system, "指标体系文件"), Path(args.system).name)
     if not parsed.ok:
         raise _problems(args.system, "指标体系文件", parsed.problems or [])
@@ -118,6 +130,8 @@ def run_evaluate(args: argparse.Namespace) -> str:
         system = compile_system(parsed.spec)
     except ScoringError as exc:
         raise _Failure(f"指标体系文件 {args.system} 无法计分：{exc}") from None
+    if before_observations is not None:
+        before_observations(system, table)
 
     observed = parse_observations(_read(args.observations, "观测值文件"), system)
     if not observed.ok:
@@ -135,8 +149,22 @@ def run_evaluate(args: argparse.Namespace) -> str:
     result = evaluate(system, obs.values, regions=obs.regions, periods=obs.periods,
                       attributes=attributes.value, include_optional=args.include_optional,
                       not_applicable=obs.not_applicable, no_practice=obs.no_practice, missing=args.missing,
-                      tolerance=args.tie_tolerance, bands=bands)
-    _write_atomically(args.out, scores_csv(result))
+                      tolerance=args.tie_tolerance, bands=bands or DEFAULT_BANDS)
+    return EvaluatedFiles(spec=parsed.spec, system=system, table=table, observations=obs, result=result)
+
+
+def run_evaluate(args: argparse.Namespace) -> str:
+    """Do the work of `bizenv evaluate`; returns the summary line or raises _Failure."""
+    from bizenv.evaluation.exporting import scores_csv
+    from bizenv.evaluation.scoring import DEFAULT_BANDS, ScoringError, parse_bands
+
+    try:
+        bands = parse_bands(args.bands) if args.bands else DEFAULT_BANDS
+    except ScoringError as exc:
+        raise _Failure(f"参数 --bands 有误：{exc}") from None
+    files = evaluate_files(args, bands=bands)
+    _write_atomically(args.out, scores_csv(files.result))
+    obs, system = files.observations, files.system
     rows = len(obs.regions) * len(obs.periods) * len(system.codes)
     return (f"已写出 {args.out}：{len(obs.regions)} 个地区 × {len(obs.periods)} 个期间 × "
             f"{len(system.codes)} 个指标（含综合得分 TOTAL），共 {rows} 行。")

@@ -12,9 +12,8 @@ import csv
 import io
 import math
 import sys
-from pathlib import Path
 
-from bizenv.evaluation.commands import _Failure, _problems, _read, _write_atomically
+from bizenv.evaluation.commands import _Failure, _read, _write_atomically
 
 WARNING_COLUMNS = ("rule", "region", "indicator", "period", "value", "reference", "severity", "explanation")
 GROUP_COLUMNS = ("group", "同类分组")
@@ -133,59 +132,34 @@ def warnings_csv(findings) -> str:
 
 
 def run_check(args: argparse.Namespace) -> str:
-    """Do the work of `bizenv monitoring check`; returns the summary line or raises _Failure."""
-    from bizenv.evaluation.parsing import parse_observations, parse_regions, region_attributes
-    from bizenv.evaluation.scoring import ScoringError, compile_system, evaluate
-    from bizenv.indicators.parsing import parse_file
-    from bizenv.indicators.validation import validate_system
+    """Do the work of `bizenv monitoring check`; returns the summary line or raises _Failure. The files are read
+    and scored by `bizenv evaluate`'s own path (evaluation.commands.evaluate_files)."""
+    from bizenv.evaluation.commands import evaluate_files
     from bizenv.monitoring.rulefile import rules_parse
     from bizenv.monitoring.rules import findings_evaluate
     from bizenv.monitoring.specs import FILE_KINDS, RULE_KIND_LABELS, SEVERITY_LABELS, MonitorInput
 
-    if not args.tie_tolerance >= 0:
-        raise _Failure("参数 --tie-tolerance 必须是大于等于 0 的数字")
-    parsed = parse_file(_read(args.system, "指标体系文件"), Path(args.system).name)
-    if not parsed.ok:
-        raise _problems(args.system, "指标体系文件", parsed.problems or [])
-    table, attribute_keys, groups = None, set(), {}
-    if args.regions:
-        regions_result = parse_regions(_read(args.regions, "地区属性文件"))
-        if not regions_result.ok:
-            raise _problems(args.regions, "地区属性文件", regions_result.problems)
-        table = regions_result.value
-        attribute_keys = {k for attrs in table.values() for k in attrs}
-        groups = region_groups_of(table)
-    problems = validate_system(parsed.spec, attribute_keys=attribute_keys)
-    if problems:
-        raise _problems(args.system, "指标体系文件", problems)
-    try:
-        system = compile_system(parsed.spec)
-    except ScoringError as exc:
-        raise _Failure(f"指标体系文件 {args.system} 无法计分：{exc}") from None
+    read: dict = {}
 
-    ruled = rules_parse(_read(args.rules, "预警规则文件"), system, region_groups=set(groups.values()))
-    if not ruled.ok:
-        raise _rule_failure(args.rules, ruled.problems)
-    benchmarks: dict[str, tuple[float, str]]
-    if args.benchmarks:
-        benchmarks, bench_problems = parse_benchmarks(_read(args.benchmarks, "标杆值文件"), system)
-        if bench_problems:
-            raise _Failure(f"标杆值文件 {args.benchmarks} 有 {len(bench_problems)} 处问题，未写出任何结果：",
-                           *(f"  {args.benchmarks} {p}" for p in bench_problems[:MAX_SHOWN_PROBLEMS]))
-    else:
-        benchmarks = {code: (float(best), DEFAULT_BENCHMARK_SOURCE)
-                      for code, best in zip(system.leaf_codes, system.best, strict=True)}
+    def rules_and_benchmarks(system, table) -> None:
+        """Once the system is known: the rules and benchmarks, refused before the observations are read."""
+        groups = region_groups_of(table) if table else {}
+        ruled = rules_parse(_read(args.rules, "预警规则文件"), system, region_groups=set(groups.values()))
+        if not ruled.ok:
+            raise _rule_failure(args.rules, ruled.problems)
+        if args.benchmarks:
+            benchmarks, bench_problems = parse_benchmarks(_read(args.benchmarks, "标杆值文件"), system)
+            if bench_problems:
+                raise _Failure(f"标杆值文件 {args.benchmarks} 有 {len(bench_problems)} 处问题，未写出任何结果：",
+                               *(f"  {args.benchmarks} {p}" for p in bench_problems[:MAX_SHOWN_PROBLEMS]))
+        else:
+            benchmarks = {code: (float(best), DEFAULT_BENCHMARK_SOURCE)
+                          for code, best in zip(system.leaf_codes, system.best, strict=True)}
+        read.update(ruled=ruled, benchmarks=benchmarks, groups=groups)
 
-    observed = parse_observations(_read(args.observations, "观测值文件"), system)
-    if not observed.ok:
-        raise _problems(args.observations, "观测值文件", observed.problems)
-    obs = observed.value
-    attributes = region_attributes(obs.regions, table)
-    if not attributes.ok:
-        raise _problems(args.regions, "地区属性文件", attributes.problems)
-    result = evaluate(system, obs.values, regions=obs.regions, periods=obs.periods, attributes=attributes.value,
-                      include_optional=args.include_optional, not_applicable=obs.not_applicable,
-                      no_practice=obs.no_practice, missing=args.missing, tolerance=args.tie_tolerance)
+    files = evaluate_files(args, before_observations=rules_and_benchmarks)
+    system, obs, result = files.system, files.observations, files.result
+    ruled, benchmarks, groups = read["ruled"], read["benchmarks"], read["groups"]
 
     skipped = [r for r in ruled.rules if r.kind not in FILE_KINDS]
     for rule in skipped:
