@@ -195,3 +195,37 @@ def test_a_batch_of_approvals_queues_one_monitoring_run(db):
     # a run of every period waiting covers any later request
     assert monitoring_run_request(periods=["2026-08"]) is None and monitoring_run_request(periods=[]) is None
     assert Job.objects.filter(kind="monitoring_run").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_goes_out_after_commit_once_per_person_when_smtp_is_configured(fill, rules, county_user, settings,
+                                                                             mailoutbox):
+    from django.core import mail
+
+    settings.BIZENV_EMAIL_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    county_user.email = "county1@example.gov.cn"
+    county_user.save()
+    fill(HISTORY, breach={"2026-06"})
+    monitoring_run(period="2026-06")
+    monitoring_run(period="2026-06")
+    sent = [m for m in mail.outbox if m.to == ["county1@example.gov.cn"]]
+    assert len(sent) == 1
+    assert sent[0].subject == "【营商环境平台】红色预警：东湖县 · 开办企业时间"
+    assert "/monitoring/warnings/" in sent[0].body
+    assert Notification.objects.get(recipient=county_user).emailed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_mail_for_a_rolled_back_run(fill, rules, county_user, settings, mailoutbox):
+    from django.core import mail
+    from django.db import transaction
+
+    settings.BIZENV_EMAIL_ENABLED = True
+    county_user.email = "county1@example.gov.cn"
+    county_user.save()
+    fill(HISTORY, breach={"2026-06"})
+    with pytest.raises(RuntimeError), transaction.atomic():
+        monitoring_run(period="2026-06")
+        raise RuntimeError("rolled back")
+    assert mail.outbox == [] and not Notification.objects.exists() and not Warning.objects.exists()
