@@ -229,3 +229,21 @@ def test_no_mail_for_a_rolled_back_run(fill, rules, county_user, settings, mailo
         monitoring_run(period="2026-06")
         raise RuntimeError("rolled back")
     assert mail.outbox == [] and not Notification.objects.exists() and not Warning.objects.exists()
+
+
+def test_approving_reported_values_queues_one_monitoring_run_after_commit(fill, rules, office, version, counties,
+                                                                          django_capture_on_commit_callbacks):
+    from bizenv.core.models import Job
+    from bizenv.observations.models import Observation
+    from bizenv.observations.services import observation_approve
+
+    fill(["2026-06"])
+    submitted = list(Observation.objects.filter(period="2026-06")[:3])
+    Observation.objects.filter(pk__in=[o.pk for o in submitted]).update(status="submitted")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for observation in submitted:
+            observation_approve(actor=office, observation=Observation.objects.get(pk=observation.pk))
+    assert callbacks  # nothing was queued before the commit
+    jobs = Job.objects.filter(kind="monitoring_run")
+    assert jobs.count() == 1 and jobs.get().params == {"periods": ["2026-06"]}
+    assert jobs.get().title == "监测预警：按规则检查（指标值或评价有更新）"
