@@ -70,7 +70,7 @@ def _upload(name: str, content: bytes, content_type: str):
 def demo_monitoring_build(*, progress=print) -> dict[str, int]:
     """Rules, methods, warnings and measures for the active default system. Safe to rerun."""
     from bizenv.indicators.selectors import DEFAULT_SYSTEM_CODE, active_version
-    from bizenv.monitoring.models import RectificationMethod, Warning, WarningRule
+    from bizenv.monitoring.models import RectificationMeasure, RectificationMethod, Warning, WarningRule
     from bizenv.monitoring.rule_services import rules_import
     from bizenv.monitoring.selectors import monitored_periods
     from bizenv.monitoring.services import monitoring_run
@@ -85,75 +85,108 @@ def demo_monitoring_build(*, progress=print) -> dict[str, int]:
         RectificationMethod.objects.get_or_create(name=name, defaults={"description": description,
                                                                       "sort_order": order})
     periods = monitored_periods(system_version=version)
-    for period in periods[-MONITORED_MONTHS:]:
+    checked = periods[-MONITORED_MONTHS:]
+    measured_at = str(Period.parse(periods[-1]).shift(-MEASURE_LEAD)) if periods else ""
+    acted = RectificationMeasure.objects.filter(warning__system_version=version).exists()
+    for period in checked:
         monitoring_run(actor=None, period=period)
-    progress(f"监测预警：检查了最近 {min(len(periods), MONITORED_MONTHS)} 个月，"
-             f"共 {Warning.objects.filter(system_version=version).count()} 条预警")
-    _demo_actions(version=version, periods=periods, progress=progress)
+        # The county and a department act in the month the demo's measures were taken, so the later months'
+        # checks see their effect (an improved indicator clears and its warning is resolved by the run).
+        if period == measured_at and not acted:
+            _demo_measures(version=version, measured_at=measured_at)
+    progress(f"监测预警：检查了最近 {len(checked)} 个月，共 {Warning.objects.filter(system_version=version).count()} 条预警")
+    if not acted:
+        _demo_reviews(version=version)
+        progress("监测预警：县区和部门签收并上报整改举措（含佐证材料），营商办审核、销号和关闭各一例")
     return {"预警": Warning.objects.filter(system_version=version).count()}
 
 
-def _demo_actions(*, version, periods: list[str], progress) -> None:
-    """The county acts on its warnings and the office reviews, once (the demo marks what it did by the
-    measures it left)."""
-    from bizenv.monitoring.models import ACTIVE_STATUSES, RectificationMeasure, RectificationMethod, Warning
-    from bizenv.monitoring.services import (
-        measure_review,
-        measure_submit,
-        warning_acknowledge,
-        warning_close,
-        warning_resolve,
-    )
-    from bizenv.organisations.models import RoleGrant, User
+def _demo_user(username: str):
+    from bizenv.organisations.models import User
 
-    if RectificationMeasure.objects.filter(warning__system_version=version).exists():
-        return
-    county = User.objects.filter(username="county").first()
-    office = User.objects.filter(username="office").first()
+    return User.objects.filter(username=username).first()
+
+
+def _submit(*, actor, warning, method, place: str, measured_at: str):
+    from bizenv.monitoring.models import RectificationMeasure, Warning
+    from bizenv.monitoring.services import measure_submit, warning_acknowledge
+
+    if warning.status == "open":
+        warning_acknowledge(actor=actor, warning=warning)
+    title = f"{warning.indicator_name}整改情况说明"
+    measure = measure_submit(
+        actor=actor, warning=warning, method=method,
+        description=f"针对“{warning.indicator_name}”的预警，{place}梳理办理环节，推行并联审批和容缺受理，"
+                    "明确各环节时限并纳入月度督查。",
+        files=[_upload(f"{title}.docx", _evidence_docx(title, warning.explanation),
+                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+               _upload(f"{warning.indicator_name}整改前后对比.pdf", _evidence_pdf("整改前后平均耗时（工作日）"),
+                       "application/pdf")])
+    # Demo history: the measure was taken in the month being checked (the demo is built on one day).
+    RectificationMeasure.objects.filter(pk=measure.pk).update(period=measured_at)
+    Warning.objects.filter(pk=warning.pk).update(first_measure_period=measured_at)
+    return measure
+
+
+def _demo_measures(*, version, measured_at: str) -> None:
+    """In the measured month: the county rectifies two of its warnings (the one whose indicator then improved
+    most against its peers and the one that did worst), the department one of its indicators' warnings elsewhere
+    (the most improved); the office accepts the first measure."""
+    from bizenv.monitoring.models import ACTIVE_STATUSES, RectificationMethod, Warning
+    from bizenv.monitoring.selectors import department_indicator_codes
+    from bizenv.monitoring.services import measure_review
+    from bizenv.organisations.models import RoleGrant
+
+    county, dept, office = _demo_user("county"), _demo_user("dept"), _demo_user("office")
     grant = RoleGrant.objects.filter(user=county).select_related("region").first() if county else None
-    if county is None or office is None or grant is None or not periods:
+    if grant is None or office is None:
         return
-    mine = Warning.objects.filter(system_version=version, region=grant.region, status__in=ACTIVE_STATUSES)
-    latest = Period.parse(periods[-1])
-    measured_at = str(latest.shift(-MEASURE_LEAD))
-    early = _varied_effects(list(mine.filter(first_period__lt=measured_at).order_by("first_period", "id")),
-                            measured_at=measured_at)
+    active = Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES, first_period__lte=measured_at)
+    mine = _ranked_by_effect(list(active.filter(region=grant.region).order_by("first_period", "id")),
+                             measured_at=measured_at)
+    chosen = [(county, w, grant.region.name) for w in (mine[:1] + mine[-1:] if len(mine) > 1 else mine)]
+    if dept is not None:
+        codes = department_indicator_codes(user=dept, system_version=version) or set()
+        theirs = _ranked_by_effect(list(active.exclude(region=grant.region).filter(indicator_code__in=codes)
+                                        .select_related("region").order_by("first_period", "id")),
+                                   measured_at=measured_at)
+        chosen += [(dept, w, f"{dept.department.name}会同{w.region.name}") for w in theirs[:1]]
     methods = list(RectificationMethod.objects.order_by("sort_order"))
-    for index, warning in enumerate(early):
-        warning_acknowledge(actor=county, warning=warning)
-        title = f"{warning.indicator_name}整改情况说明"
-        measure = measure_submit(
-            actor=county, warning=warning, method=methods[index % len(methods)],
-            description=f"针对“{warning.indicator_name}”的预警，{grant.region.name}梳理办理环节，推行并联审批和容缺受理，"
-                        "明确各环节时限并纳入月度督查。",
-            files=[_upload(f"{title}.docx", _evidence_docx(title, warning.explanation),
-                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-                   _upload(f"{warning.indicator_name}整改前后对比.pdf", _evidence_pdf("整改前后平均耗时（工作日）"),
-                           "application/pdf")])
-        # Demo history: the measure was taken MEASURE_LEAD months before the latest data, so the pages can
-        # measure its effect against the peers over the months since.
-        RectificationMeasure.objects.filter(pk=measure.pk).update(period=measured_at)
-        Warning.objects.filter(pk=warning.pk).update(first_measure_period=measured_at)
+    for index, (actor, warning, place) in enumerate(chosen):
+        measure = _submit(actor=actor, warning=warning, method=methods[index % len(methods)], place=place,
+                          measured_at=measured_at)
         if index == 0:
             measure_review(actor=office, measure=measure, accept=True, comment="举措具体，佐证材料齐全。")
-    acknowledged = mine.filter(status="open").order_by("id").first()
+
+
+def _demo_reviews(*, version) -> None:
+    """After the checks: the county signs one more warning, the office resolves one that has cleared and closes a
+    fluctuation found to be a change of data definition."""
+    from bizenv.monitoring.models import ACTIVE_STATUSES, Warning
+    from bizenv.monitoring.services import warning_acknowledge, warning_close, warning_resolve
+    from bizenv.organisations.models import RoleGrant
+
+    county, office = _demo_user("county"), _demo_user("office")
+    grant = RoleGrant.objects.filter(user=county).select_related("region").first() if county else None
+    if grant is None or office is None:
+        return
+    acknowledged = (Warning.objects.filter(system_version=version, region=grant.region, status="open")
+                    .order_by("id").first())
     if acknowledged is not None:
         warning_acknowledge(actor=county, warning=acknowledged)
-    cleared = (Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES)
-               .select_related("rule").order_by("id"))
-    resolved = next((w for w in cleared if w.cleared_periods >= w.rule.clear_periods), None)
-    if resolved is not None:
-        warning_resolve(actor=office, warning=resolved)
+    cleared = (Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES, cleared_periods__gte=1)
+               .select_related("rule").order_by("id").first())
+    if cleared is not None:
+        warning_resolve(actor=office, warning=cleared)
     to_close = (Warning.objects.filter(system_version=version, status="open", kind="fluctuation")
                 .order_by("id").first())
     if to_close is not None:
         warning_close(actor=office, warning=to_close, reason="经核实为数据口径调整引起的波动，非办理效率变化。")
-    progress("监测预警：县区签收并上报整改举措（含佐证材料），营商办审核、销号和关闭各一例")
 
 
-def _varied_effects(candidates: list, *, measured_at: str, count: int = 3) -> list:
-    """The warnings the demo rectifies: the two whose indicator then improved most against the peers and one that
-    did not, so that the pages show both outcomes (the data are what they are; only the choice is the demo's)."""
+def _ranked_by_effect(candidates: list, *, measured_at: str) -> list:
+    """The candidates ordered by how much their indicator improved against the peers after `measured_at` (best
+    first; those that cannot be judged last). The data are what they are; only the demo's choice looks ahead."""
     from bizenv.monitoring.effects import monitored_cube, warning_effect
 
     if not candidates:
@@ -164,13 +197,9 @@ def _varied_effects(candidates: list, *, measured_at: str, count: int = 3) -> li
         warning.first_measure_period = measured_at  # in memory only: what the effect would be
         effect = warning_effect(warning=warning, monitored=monitored)
         warning.first_measure_period = ""
-        improvement = effect.improvement if effect is not None and effect.improvement is not None else None
-        scored.append((improvement, warning))
-    judged = sorted((item for item in scored if item[0] is not None), key=lambda item: -item[0])
-    chosen = [w for _i, w in judged[:count - 1]] + [w for _i, w in judged[count - 1:]][-1:]
-    if len(chosen) < count:
-        chosen += [w for _i, w in scored if w not in chosen][:count - len(chosen)]
-    return chosen[:count]
+        improvement = effect.improvement if effect is not None else None
+        scored.append((improvement is None, -(improvement or 0.0), warning.pk, warning))
+    return [item[-1] for item in sorted(scored, key=lambda item: item[:3])]
 
 
 def demo_step(*, scale: str, progress) -> dict[str, int]:
