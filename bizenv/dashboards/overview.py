@@ -212,10 +212,9 @@ def dashboard_overview(*, user, period: str = "", year: str = "", month: str = "
 
 
 def _active_warnings(*, user, period: str | None, region: str = "", indicator: str = ""):
-    """The active warnings the user may see whose last period is the shown month or later (all active ones
-    when no month is shown): a warning still open now that was already, or only later, raised."""
-    qs = warning_list(user=user, active=True, region=region, indicator=indicator)
-    return qs.filter(last_period__gte=summaries.first_month(period)) if period else qs
+    """The active (not yet resolved or closed) warnings the user may see — the same set the 监测预警 page lists
+    by default, so the counts agree; they are today's state whatever month the page shows."""
+    return warning_list(user=user, active=True, region=region, indicator=indicator)
 
 
 def _lines(qs) -> list[WarningLine]:
@@ -231,7 +230,7 @@ def _lines(qs) -> list[WarningLine]:
 
 def _attach_warnings(ov: Overview, *, user) -> None:
     qs = _active_warnings(user=user, period=ov.period)
-    ov.warnings_since = summaries.first_month(ov.period) if ov.period else ""
+    ov.warnings_since = ""
     ov.warning_lines = _lines(qs)
     ov.warned_regions = warned_regions(warning_map(warnings=qs), ov.warning_lines, top=TOP_WARNINGS)
 

@@ -15,7 +15,6 @@ from bizenv.core import charts, documents
 from bizenv.core.errors import ApplicationError, ErrorCode
 from bizenv.core.periods import Period
 from bizenv.dashboards.overview import topic_warnings
-from bizenv.dashboards.summaries import first_month
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
 from bizenv.reports import charts as topic_charts
@@ -154,7 +153,7 @@ def topic(request, code: str):
         # is said to be empty, not a topic without monitoring.
         "monitored": "、".join(d.name for d in selectors.topic_processes(scope=scope)),
         "warnings": topic_warnings(user=user, code=scope.code, region=scope.region.code, period=scope.period),
-        "warnings_since_label": Period.parse(first_month(scope.period)).label if scope.period else "",
+        "warnings_since_label": "",
         "warnings_query": urlencode({"indicator": scope.code, "region": scope.region.code}),
     })
     return _render(request, context, "dashboards/_topic_overview.html")

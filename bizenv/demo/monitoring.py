@@ -23,15 +23,15 @@ MONITORED_MONTHS = 12
 MEASURE_LEAD = 5
 
 
-def _evidence_docx(title: str, text: str) -> bytes:
+def _evidence_docx(title: str, warning_text: str, measure_text: str, unit: str) -> bytes:
     from docx import Document
 
     document = Document()
     document.add_heading(title, level=1)
-    document.add_paragraph(text)
+    document.add_paragraph(f"预警情况：{warning_text}")
     table = document.add_table(rows=3, cols=2)
-    for row, (label, value) in zip(table.rows, (("整改措施", text[:40]), ("责任单位", "县政务服务中心"),
-                                                  ("完成时间", "按整改方案分阶段完成")), strict=True):
+    for row, (label, value) in zip(table.rows, (("整改措施", measure_text), ("责任单位", unit),
+                                                  ("完成时间", "按整改方案分阶段完成，每月报送进展")), strict=True):
         row.cells[0].text, row.cells[1].text = label, value
     out = io.BytesIO()
     document.save(out)
@@ -52,8 +52,9 @@ def _evidence_pdf(title: str) -> bytes:
     font = font_manager.FontProperties(fname=path) if path else None
     figure = Figure(figsize=(6, 3))
     ax = figure.add_subplot()
-    ax.bar([0, 1], [8.2, 4.1], color=["#c23531", "#2f7ed8"])
-    ax.set_xticks([0, 1], ["整改前", "整改后"] if font else ["before", "after"], fontproperties=font)
+    ax.bar([0, 1, 2], [6, 4, 2], color=["#2f7ed8", "#61a0a8", "#c23531"])
+    ax.set_xticks([0, 1, 2], ["计划", "已完成", "推进中"] if font else ["plan", "done", "ongoing"],
+                  fontproperties=font)
     if font:
         ax.set_title(title, fontproperties=font)
     out = io.BytesIO()
@@ -96,8 +97,8 @@ def demo_monitoring_build(*, progress=print) -> dict[str, int]:
             _demo_measures(version=version, measured_at=measured_at)
     progress(f"监测预警：检查了最近 {len(checked)} 个月，共 {Warning.objects.filter(system_version=version).count()} 条预警")
     if not acted:
-        _demo_reviews(version=version)
-        progress("监测预警：县区和部门签收并上报整改举措（含佐证材料），营商办审核、销号和关闭各一例")
+        done = _demo_reviews(version=version)
+        progress("监测预警：县区和部门签收并上报整改举措（含佐证材料），营商办审核" + "".join(f"、{d}" for d in done))
     return {"预警": Warning.objects.filter(system_version=version).count()}
 
 
@@ -108,24 +109,38 @@ def _demo_user(username: str):
 
 
 def _submit(*, actor, warning, method, place: str, measured_at: str):
-    from bizenv.monitoring.models import RectificationMeasure, Warning
+    from bizenv.monitoring.models import MeasureEvidence, RectificationMeasure, Warning
     from bizenv.monitoring.services import measure_submit, warning_acknowledge
 
     if warning.status == "open":
         warning_acknowledge(actor=actor, warning=warning)
     title = f"{warning.indicator_name}整改情况说明"
+    text = (f"针对“{warning.indicator_name}”的预警，{place}梳理办理环节，推行并联审批和容缺受理，"
+            "明确各环节时限并纳入月度督查。")
+    unit = actor.department.name if getattr(actor, "department", None) else f"{warning.region.name}营商环境工作专班"
     measure = measure_submit(
-        actor=actor, warning=warning, method=method,
-        description=f"针对“{warning.indicator_name}”的预警，{place}梳理办理环节，推行并联审批和容缺受理，"
-                    "明确各环节时限并纳入月度督查。",
-        files=[_upload(f"{title}.docx", _evidence_docx(title, warning.explanation),
+        actor=actor, warning=warning, method=method, description=text,
+        files=[_upload(f"{title}.docx", _evidence_docx(title, warning.explanation, text, unit),
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-               _upload(f"{warning.indicator_name}整改前后对比.pdf", _evidence_pdf("整改前后平均耗时（工作日）"),
+               _upload(f"{warning.indicator_name}整改工作进度.pdf", _evidence_pdf("整改任务完成进度（项）"),
                        "application/pdf")])
-    # Demo history: the measure was taken in the month being checked (the demo is built on one day).
-    RectificationMeasure.objects.filter(pk=measure.pk).update(period=measured_at)
+    # Demo history: the measure was taken in the month being checked (the demo is built on one day), so its
+    # dates are that month's too.
+    taken = _in_month(measured_at)
+    RectificationMeasure.objects.filter(pk=measure.pk).update(period=measured_at, created_at=taken)
+    MeasureEvidence.objects.filter(measure=measure).update(uploaded_at=taken)
     Warning.objects.filter(pk=warning.pk).update(first_measure_period=measured_at)
     return measure
+
+
+def _in_month(period: str):
+    """10:00 on the 15th of the month (China time), for the demo's dated history."""
+    import datetime as dt
+
+    from bizenv.core.clock import CHINA
+
+    first = Period.parse(period).first_day
+    return dt.datetime(first.year, first.month, 15, 10, 0, tzinfo=CHINA)
 
 
 def _demo_measures(*, version, measured_at: str) -> None:
@@ -156,10 +171,16 @@ def _demo_measures(*, version, measured_at: str) -> None:
         measure = _submit(actor=actor, warning=warning, method=methods[index % len(methods)], place=place,
                           measured_at=measured_at)
         if index == 0:
+            import datetime as dt
+
+            from bizenv.monitoring.models import RectificationMeasure
+
             measure_review(actor=office, measure=measure, accept=True, comment="举措具体，佐证材料齐全。")
+            RectificationMeasure.objects.filter(pk=measure.pk).update(
+                reviewed_at=_in_month(measured_at) + dt.timedelta(days=3))
 
 
-def _demo_reviews(*, version) -> None:
+def _demo_reviews(*, version) -> list[str]:
     """After the checks: the county signs one more warning, the office resolves one that has cleared and closes a
     fluctuation found to be a change of data definition."""
     from bizenv.monitoring.models import ACTIVE_STATUSES, Warning
@@ -168,8 +189,9 @@ def _demo_reviews(*, version) -> None:
 
     county, office = _demo_user("county"), _demo_user("office")
     grant = RoleGrant.objects.filter(user=county).select_related("region").first() if county else None
+    done: list[str] = []
     if grant is None or office is None:
-        return
+        return done
     acknowledged = (Warning.objects.filter(system_version=version, region=grant.region, status="open")
                     .order_by("id").first())
     if acknowledged is not None:
@@ -178,10 +200,13 @@ def _demo_reviews(*, version) -> None:
                .select_related("rule").order_by("id").first())
     if cleared is not None:
         warning_resolve(actor=office, warning=cleared)
+        done.append("提前销号一例")
     to_close = (Warning.objects.filter(system_version=version, status="open", kind="fluctuation")
                 .order_by("id").first())
     if to_close is not None:
         warning_close(actor=office, warning=to_close, reason="经核实为数据口径调整引起的波动，非办理效率变化。")
+        done.append("关闭一例")
+    return done
 
 
 def _ranked_by_effect(candidates: list, *, measured_at: str) -> list:

@@ -30,7 +30,7 @@ class MonitoringConfig(AppConfig):
         def follow(*, periods=(), **_payload) -> None:
             from bizenv.monitoring.services import monitoring_run_request
 
-            monitoring_run_request(periods=periods, reason="指标值或评价有更新")
+            monitoring_run_request(periods=periods, reason="指标值或评价有更新", automatic=True)
 
         for event in (Event.METRICS_COMPUTED, Event.EVALUATION_SAVED, Event.OBSERVATIONS_APPROVED):
             event_subscribe(event, "monitoring", follow)

@@ -304,6 +304,15 @@ class SummaryRow:
     def judged(self) -> int:
         return self.count - self.too_few
 
+    @property
+    def mean_improvement_text(self) -> str:
+        """“改善 3.90 分” or “变差 6.35 分” (words, not a coloured sign: 红涨绿跌 would read a fall as good)."""
+        if self.mean_improvement is None:
+            return ""
+        word = "改善" if self.mean_improvement >= 0 else "变差"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{word} {abs(self.mean_improvement):.2f}{unit}"
+
 
 def effect_summary(effects: Iterable[tuple[Hashable, Effect]]) -> list[SummaryRow]:
     """Counts per verdict and the mean improvement per group key, groups in order of first appearance."""

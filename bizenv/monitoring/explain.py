@@ -420,7 +420,7 @@ def overdue_explanation_facts(data: MonitorInput, rule: RuleSpec, fact: OverdueF
     late_fired = limit is not None and fact.late_share is not None and fact.late_share > limit
     return ExplanationFacts(
         indicator=code or fact.indicator, indicator_name=name, parent=parent, parent_name=parent_name,
-        unit="%" if late_fired else "件", measure="value", direction=LOWER_BETTER, region=region,
+        unit="%" if late_fired else "件", measure="value", direction="", region=region,
         region_name=region_name, period=fact.period,
         own=fact.late_share if late_fired else float(fact.open_overdue), average=None, best_region="",
         best_region_name="", best=None, benchmark=None, benchmark_cities="",
@@ -452,7 +452,7 @@ def missing_report_explanation_facts(data: MonitorInput, rule: RuleSpec, fact: M
         extra.append((EXTRA_OWED_BY, fact.departments))
     return ExplanationFacts(
         indicator=code or fact.indicator, indicator_name=name, parent=parent, parent_name=parent_name, unit="",
-        measure="value", direction=LOWER_BETTER, region=region, region_name=region_name, period=fact.period,
+        measure="value", direction="", region=region, region_name=region_name, period=fact.period,
         own=1.0, average=None, best_region="", best_region_name="", best=None, benchmark=None,
         benchmark_cities="", reference=0.0, reference_label="截止日期前应报送", rank_from_bottom=None,
         ranked=None, extra=tuple(extra),

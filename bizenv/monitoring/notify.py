@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from bizenv.core.periods import Period
 from bizenv.monitoring.models import Notification
+from bizenv.monitoring.selectors import owed_by_departments
 from bizenv.monitoring.specs import RULE_KIND_LABELS, SEVERITY_LABELS
 from bizenv.organisations.models import Region, Role, RoleGrant, User
 
@@ -85,6 +86,8 @@ def warning_opened(*, warning) -> int:
     """A new warning: the county of the region, the departments of the indicator and the office are told."""
     # The office follows every warning on its pages; its inbox gets the red ones (and the measures to review).
     roles = {Role.COUNTY, Role.OFFICE} if warning.severity == "red" else {Role.COUNTY}
+    if warning.kind == "missing_report" and owed_by_departments(warning):
+        roles.discard(Role.COUNTY)  # the owing department reports it
     users = _granted(roles, warning.region) | _department_users(warning)
     severity = SEVERITY_LABELS.get(warning.severity, "")
     title = f"{severity}预警：{warning.region.name} · {warning.indicator_name}"

@@ -103,7 +103,15 @@ def warning_can_act(*, user, warning: Warning) -> bool:
     if not can(user, Permission.ACT_ON_WARNINGS, warning.region):
         return False
     codes = department_indicator_codes(user=user, system_version=warning.system_version)
+    if warning.kind == "missing_report" and owed_by_departments(warning):
+        # a value a city department owes is that department's to report; the county only follows it
+        return codes is not None and warning.indicator_code in codes
     return codes is None or warning.indicator_code in codes
+
+
+def owed_by_departments(warning: Warning) -> bool:
+    """Whether a missing report is owed by named departments (its facts list them)."""
+    return any(label == "责任单位" and value for label, value in (warning.facts or {}).get("extra") or ())
 
 
 def warning_can_manage(*, user, warning: Warning | None = None) -> bool:

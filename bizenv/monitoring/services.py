@@ -120,6 +120,10 @@ def monitoring_run(*, actor=None, system_code: str = "", period: str = "",
     regions = monitored_regions(system_version=version, periods=history)
     if not regions:
         return RunSummary(message="尚无参评地区，没有可监测的对象。")
+    with transaction.atomic():
+        for warning in (Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES,
+                                               rule__enabled=False).select_related("rule").select_for_update()):
+            _close_for_disabled_rule(actor=actor, warning=warning)
     rules = [rule_spec(r) for r in rules_of(system_version=version) if r.enabled]
     if not rules:
         return RunSummary(message=f"指标体系 {version} 尚未设置预警规则。")
@@ -216,6 +220,17 @@ def _apply(*, actor, version: SystemVersion, findings, targets: Sequence[str], r
             latest_finished[key] = active.pop(key)
 
 
+def _close_for_disabled_rule(*, actor, warning: Warning) -> None:
+    """A rule switched off no longer watches: its open warnings are closed, saying why."""
+    old = warning.status
+    warning.status = WarningStatus.CLOSED
+    warning.finished_at = timezone.now()
+    warning.close_reason = f"预警规则“{warning.rule.name or warning.rule.code}”已停用，预警随之关闭。"
+    warning.save(update_fields=["status", "finished_at", "close_reason", "updated_at"])
+    audit_record(actor=actor, action="warning.close", obj=warning, old={"status": old},
+                 new={"status": warning.status, "reason": warning.close_reason})
+
+
 def _auto_resolve(*, actor, warning: Warning) -> None:
     """The condition has cleared for the rule's number of periods: the warning is resolved (已销号) by the run."""
     warning_transition_check(warning, WarningStatus.RESOLVED)
@@ -280,13 +295,33 @@ def _open(*, actor, version, rule: WarningRule, region: Region, finding, name: s
     return warning
 
 
-def monitoring_run_request(*, actor=None, periods: Sequence[str] = (), reason: str = "") -> int | None:
+AUTOMATIC_WINDOW = 12  # months the automatic check covers
+
+
+def _recent_months() -> set[str]:
+    try:
+        version = monitored_version()
+    except ApplicationError:
+        return set()
+    return set(monitored_periods(system_version=version)[-AUTOMATIC_WINDOW:])
+
+
+def monitoring_run_request(*, actor=None, periods: Sequence[str] = (), reason: str = "",
+                           automatic: bool = False) -> int | None:
     """Queue a background monitoring run (after commit); a queued run that covers the periods is reused, so a
     batch of approvals queues one run. Returns the job id, or None when an equal job is already waiting."""
     from bizenv.core.models import Job, JobStatus
     from bizenv.core.services import job_create, job_enqueue
 
     wanted = sorted({str(Period.parse(p)) for p in periods if Period.parse(p).kind == "month"})
+    if wanted and automatic:
+        # Changes to old months are history: the automatic check looks at the recent window only (an old month can
+        # still be checked by hand with `bizenv monitoring run --period`), so a rebuilt history raises no stale
+        # warnings and notifications.
+        recent = _recent_months()
+        wanted = [p for p in wanted if p in recent]
+        if not wanted:
+            return None
     for job in Job.objects.filter(kind="monitoring_run", status=JobStatus.QUEUED):
         queued = job.params.get("periods") or []
         if not queued or (wanted and set(wanted) <= set(queued)):  # [] is every period

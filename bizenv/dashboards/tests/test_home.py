@@ -114,22 +114,21 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert re.findall(r'/region/\d+/">([^<]+)</a>', ranking) == ["东城区", "南湖区", "北山县", "西山县"]
     assert re.search(r'北山县</a> <a href="[^"]+\?region=990102" title="红色预警 2 条[^"]*">'
                      r'<span class="severity-tag severity-red">红色预警</span>', ranking)
-    # The active warnings whose last month is October or later: 北山县's two and 西山县's, per region, the most
-    # severe region first, each with its highest severity, its count and its explanations.
+    # The active warnings (what 监测预警 lists by default, so the counts agree): 北山县's two, 西山县's and
+    # 东城区's, per region, the most severe region first, each with its highest severity, count and explanations.
     stat = re.search(r'id="warning-stat">(.*?)</div></div>', html, re.S).group(1)
-    assert ">3</div>" in stat and "红色 1 · 橙色 1 · 黄色 1，涉及 2 个区域" in stat
+    assert ">4</div>" in stat and "红色 1 · 橙色 1 · 黄色 2，涉及 3 个区域" in stat
     assert f'<a href="{index}">全部预警</a>' in stat
-    assert "最近一次预警在2026年10月或之后" in html
     warnings = warning_list_html(html)
-    assert re.findall(r"<strong>([^<]+)</strong>", warnings) == ["北山县", "西山县"]
-    north, west = re.split(r'<li class="warning-', warnings)[1:]
+    assert re.findall(r"<strong>([^<]+)</strong>", warnings) == ["北山县", "西山县", "东城区"]
+    north, west, _east = re.split(r'<li class="warning-', warnings)[1:]
     assert '<span class="severity-tag severity-red">红色</span>' in north and "2 条预警" in north
     assert "“企业设立登记耗时”2026年10月北山县为12个工作日，高于预警线10个工作日。" in north
     assert "纳税 · 排名末位" in north and "“纳税”2026年10月北山县得分全市排名倒数第1位。" in north
     assert f'href="{index}?region=990102"' in north
     assert f'href="{reverse("monitoring:warning", args=[made["north_red"].pk])}"' in north
     assert '<span class="severity-tag severity-orange">橙色</span>' in west and "西山县落后最优地区" in west
-    assert "东城区" not in warnings and "南湖区" not in warnings  # last warned in August; resolved
+    assert "南湖区" not in warnings  # resolved
     assert "2026年10月营商环境红黑榜" in html and "红榜（综合得分）" in html
     # Drill-down: the map and the ranking bars open the region page; entries to every topic and indicator.
     assert 'data-click-url="/region/__KEY__/"' in html
@@ -137,14 +136,15 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
         assert f'href="/topics/{topic}/"' in html and f'href="/indicator/{topic}/"' in html
     assert 'href="/cockpit/"' in html and "领导驾驶舱（大屏）" in html
     region_map = chart(html, "chart-region-map")
-    assert {d["key"] for d in region_map["series"][0]["data"] if "itemStyle" in d} == {"990102", "990104"}
+    assert {d["key"] for d in region_map["series"][0]["data"] if "itemStyle" in d} == {"990101", "990102", "990104"}
     markers = {d["key"]: d["name"] for d in region_map["series"][1]["data"]}
     assert markers == {"990102": "⚠ 北山县：红色预警 2 条：企业设立登记耗时、纳税",
-                       "990104": "⚠ 西山县：橙色预警 1 条：企业设立登记耗时"}
+                       "990104": "⚠ 西山县：橙色预警 1 条：企业设立登记耗时",
+                       "990101": "⚠ 东城区：黄色预警 1 条：企业设立登记耗时"}
     assert [line["name"] for line in chart(html, "chart-trend")["series"]] == ["全市平均", "最高", "最低"]
     ranking_bars = chart(html, "chart-ranking")["series"][0]["data"]
     assert ranking_bars[-1]["key"] == "990101"  # best at the top
-    assert {d["key"] for d in ranking_bars if "itemStyle" in d} == {"990102", "990104"}
+    assert {d["key"] for d in ranking_bars if "itemStyle" in d} == {"990101", "990102", "990104"}
 
     # Another month, by ?period= or by the two selectors (what the form sends).
     september = client.get("/?period=2026-09").content.decode()
@@ -155,9 +155,8 @@ def test_home_shows_the_ranking_warnings_and_red_black_list_of_the_selected_peri
     assert "2026年12月尚未评价，下面显示最近已评价的2026年10月。" in december
     assert "尚未评价" not in html
     assert "数据完整度 100%" in html and "数据不完整" not in html
-    # In September the warnings still open are the same; 东城区's, last raised in August, shows from August.
-    assert re.findall(r"<strong>([^<]+)</strong>", warning_list_html(september)) == ["北山县", "西山县"]
-    assert "最近一次预警在2026年9月或之后" in september
+    # The warnings are today's: the same whichever month the page shows.
+    assert re.findall(r"<strong>([^<]+)</strong>", warning_list_html(september)) == ["北山县", "西山县", "东城区"]
     august = client.get("/?period=2026-08").content.decode()
     assert re.findall(r"<strong>([^<]+)</strong>", warning_list_html(august)) == ["北山县", "西山县", "东城区"]
     assert chart(september, "chart-trend")["xAxis"]["data"] == ["2026-08", "2026-09"]

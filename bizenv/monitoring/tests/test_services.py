@@ -247,3 +247,41 @@ def test_approving_reported_values_queues_one_monitoring_run_after_commit(fill, 
     jobs = Job.objects.filter(kind="monitoring_run")
     assert jobs.count() == 1 and jobs.get().params == {"periods": ["2026-06"]}
     assert jobs.get().title == "监测预警：按规则检查（指标值或评价有更新）"
+
+
+def test_switching_a_rule_off_closes_its_open_warnings_at_the_next_check(fill, rules, office):
+    fill(HISTORY + ["2026-07"], breach={"2026-06", "2026-07"})
+    monitoring_run(period="2026-06")
+    rule = rules[0]
+    rule.enabled = False
+    rule.save()
+    monitoring_run(period="2026-07")
+    warning = Warning.objects.get()
+    assert warning.get_status_display() == "已关闭"
+    assert warning.close_reason == "预警规则“开办时间超预警线”已停用，预警随之关闭。"
+
+
+def test_the_automatic_check_covers_the_recent_twelve_months_only(fill, rules):
+    from bizenv.core.models import Job
+
+    fill(months("2025-01", "2026-06"))
+    assert monitoring_run_request(periods=["2025-03"], automatic=True) is None  # older than the window
+    assert monitoring_run_request(periods=["2025-03", "2026-05"], automatic=True) is not None
+    assert Job.objects.get(kind="monitoring_run").params == {"periods": ["2026-05"]}
+
+
+def test_a_missing_report_owed_by_a_department_is_the_departments_to_act_on(fill, version, county_user, dept_user,
+                                                                             counties):
+    from bizenv.monitoring.models import WarningRule
+    from bizenv.monitoring.selectors import warning_can_act
+
+    rule = WarningRule.objects.create(system_version=version, code="MISS", kind="missing_report", severity="yellow")
+    warning = Warning.objects.create(
+        rule=rule, system_version=version, region=counties[0], indicator_code="starting.time",
+        indicator_name="开办企业时间", level1_code="starting", kind="missing_report", severity="yellow",
+        first_period="2026-09", last_period="2026-09", value=1, reference=0, explanation="……",
+        facts={"extra": [["应报时期", "2026年9月"], ["责任单位", "市市场监管局"]]})
+    assert not warning_can_act(user=county_user, warning=warning)
+    assert warning_can_act(user=dept_user, warning=warning)
+    warning.facts = {"extra": [["应报时期", "2026年9月"]]}  # owed by the county itself
+    assert warning_can_act(user=county_user, warning=warning)

@@ -575,5 +575,5 @@ def test_the_effect_of_measures_is_judged_against_peers_and_summed_up(county_use
 
     summary = text_of(client_of(office).get("/monitoring/").content.decode().split('id="effects-summary"')[1])
     assert "共 1 条预警已上报整改举措，其中 1 条可判断成效" in summary
-    assert "东湖县 1 0 1 0 0 −4.50 工作日" in summary
+    assert "东湖县 1 0 1 0 0 变差 4.50 工作日" in summary
     assert "开办企业 · 开办企业时间 1 0 1 0 0" in summary
