@@ -75,6 +75,11 @@ def number_text(value: float | None, unit: str = "") -> str:
     return text + unit
 
 
+def change_unit(unit: str) -> str:
+    """The unit of a change: a change of a rate in % is in percentage points."""
+    return "个百分点" if unit == "%" else unit
+
+
 def signed_text(value: float, unit: str = "") -> str:
     """A change with its sign: +1.20天, -0.50天."""
     text = number_text(value, unit)
@@ -378,7 +383,7 @@ def facts_many(data: MonitorInput, figures: Figures, rule: RuleSpec, region: np.
                 extra = (ratio_text,)
         elif fluctuation:
             before = base_period(periods[p], compare)
-            extra = (compare_text, (EXTRA_CHANGE, signed_text(v, unit)),
+            extra = (compare_text, (EXTRA_CHANGE, signed_text(v, change_unit(unit))),
                      (EXTRA_BASE_PERIOD, period_text(before) if before else "—"),
                      (EXTRA_BASE, number_text(bases[i] if bases is not None else None, unit)),
                      (EXTRA_HISTORY, str(histories[i]) if histories is not None else "—"), k_text)
@@ -531,7 +536,7 @@ def explanation_text(facts: ExplanationFacts, *, rule_kind: RuleKind | str, scop
         return (f"{intro}，{region}{when}为{own}，{compare}{moved}（{compare}变化{change}；{base_name}"
                 f"{extra.get(EXTRA_BASE_PERIOD, '—')}为{extra.get(EXTRA_BASE, '—')}），变化幅度超过此前"
                 f"{extra.get(EXTRA_HISTORY, '—')}次{compare}变化标准差的{extra.get(EXTRA_K, '—')}倍"
-                f"（{number_text(facts.reference, unit)}），属异常波动{_rank_clause(facts, ranked_in)}。")
+                f"（{number_text(facts.reference, change_unit(unit))}），属异常波动{_rank_clause(facts, ranked_in)}。")
     if rule_kind == RuleKind.OVERDUE:
         name = f"“{facts.indicator_name}”相关办件" if facts.indicator_name else "办件"
         parts = [f"{region}{when}{name}办结"

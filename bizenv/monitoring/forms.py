@@ -6,6 +6,7 @@ saved."""
 from __future__ import annotations
 
 import math
+import re
 
 from django import forms
 
@@ -251,11 +252,23 @@ class RuleForm(forms.Form):
                 "clear_periods": data.get("clear_periods")}
 
     def add_problems(self, problems) -> None:
-        """The rule file's problems (RuleProblem) next to their fields; the others above the form."""
+        """The rule file's problems (RuleProblem) next to their fields, in the form's words; the others above it."""
         for problem in problems:
             name = PROBLEM_FIELDS.get(getattr(problem, "field", ""), getattr(problem, "field", ""))
-            message = getattr(problem, "message", str(problem))
+            message = form_words(getattr(problem, "message", str(problem)))
             self.add_error(name if name in self.fields else None, message)
+
+
+# The rule file's keys and kind codes as the form names them (the validator speaks YAML for rule authors).
+_FORM_WORDS = {"indicators": "“指标范围”", "indicator": "“指标范围”", "level": "“指标层级”",
+               "leaves": "“全部末级指标”", "regions": "“地区范围”", **{k: f"“{v}”" for k, v in RULE_KIND_LABELS.items()}}
+_KEY = re.compile(r"(?<![A-Za-z_.])(" + "|".join(sorted(map(re.escape, _FORM_WORDS), key=len, reverse=True))
+                  + r")(?![A-Za-z_.])")
+
+
+def form_words(message: str) -> str:
+    """“必须用 indicators 指明……” → “必须用 “指标范围” 指明……” (codes of indicators are left as they are)."""
+    return _KEY.sub(lambda m: _FORM_WORDS[m.group(1)], message).replace("（“", "（").replace("”）", "）")
 
 
 class RuleImportForm(forms.Form):

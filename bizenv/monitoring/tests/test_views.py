@@ -412,7 +412,7 @@ def test_a_rule_is_added_and_changed_through_the_form_with_the_rule_files_messag
     both = boss.post("/monitoring/rules/new/", {"kind": "bottom_rank", "code": "L1_LAST", "severity": "orange",
                                                 "level": "1", "indicators": ["starting"], "n": "1",
                                                 "clear_periods": "2", "enabled": "on"})
-    assert "indicators 与 level 只能写一个" in both.content.decode()
+    assert "“指标范围” 与 “指标层级” 只能写一个" in both.content.decode()  # the form's words, not the YAML keys
     assert not WarningRule.objects.filter(code="L1_LAST").exists()
 
     saved = boss.post("/monitoring/rules/new/", {"kind": "bottom_rank", "code": "L1_LAST", "name": "一级指标末位",
