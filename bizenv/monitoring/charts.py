@@ -90,6 +90,8 @@ def peers(*, items: Sequence[tuple[str, float | None]], own_name: str, unit: str
             "symbol": "none", "silent": True, "lineStyle": {"color": GOLD, "type": "dashed", "width": 2},
             "label": {"formatter": f"平均 {rounded(mean)}{unit}", "position": "end", "color": "#8a6d00"},
             "data": [{"xAxis": rounded(mean)}]}
+        # room above the bars for the average's label, which sits at the line's top end
+        option["grid"] = {**option.get("grid", {}), "top": 34}
     return option
 
 
