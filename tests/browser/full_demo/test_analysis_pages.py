@@ -4,6 +4,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from bizenv.demo.regions import DEMO_PASSWORD
 
@@ -84,14 +85,13 @@ def test_office_and_county_use_the_analysis_pages(full_demo, browser_session):
     # Drill into 开办企业, then switch to 环比: the drilled level is kept.
     with page.expect_response(lambda r: "part=drill" in r.url):
         page.locator("#self-drill a", has_text="开办企业").first.click()
-    page.wait_for_load_state("networkidle")
-    assert "开办企业 · 下级指标同比对比" in page.locator("#self-drill h2").inner_text()
-    assert "node=starting_business" in page.url
+    # the response may come before htmx has swapped it in: wait for the swapped heading itself
+    expect(page.locator("#self-drill h2")).to_contain_text("开办企业 · 下级指标同比对比")
+    page.wait_for_url(lambda url: "node=starting_business" in url)  # pushed once htmx has settled
     with page.expect_response(lambda r: "part=body" in r.url):
         page.check("#self-kind-pop")
     page.wait_for_selector("[data-chart=chart-forecast]")
-    page.wait_for_load_state("networkidle")
-    assert "开办企业 · 下级指标环比对比" in page.locator("#self-drill h2").inner_text()
+    expect(page.locator("#self-drill h2")).to_contain_text("开办企业 · 下级指标环比对比")
     assert s.wait_for_charts() == 2
     assert _series_with_data(page, "chart-self-change") == 1
     assert s.errors == []
