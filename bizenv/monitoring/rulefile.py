@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bizenv.evaluation.scoring import TOTAL, CompiledSystem
+from bizenv.indicators.parsing.yaml_files import LineDict, LineLoader
 from bizenv.monitoring.specs import (
     LEAVES,
     RULE_KIND_LABELS,
@@ -91,34 +92,8 @@ class RuleFileResult:
 # ------------------------------------------------------------------------------------- YAML with lines
 
 
-class _Mapping(dict):
-    line: int = 0
-    key_lines: dict
-    duplicates: list
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
-    loader.flatten_mapping(node)
-    result = _Mapping()
-    result.line = node.start_mark.line + 1
-    result.key_lines, result.duplicates = {}, []
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, list | dict):
-            raise yaml.constructor.ConstructorError(None, None, "字段名不能是列表或映射", key_node.start_mark)
-        line = key_node.start_mark.line + 1
-        if key in result:
-            result.duplicates.append((key, line))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# The indicator files' line-aware loader: mappings remember their line, each key's line and repeated keys.
+_Mapping, _Loader = LineDict, LineLoader
 
 
 # --------------------------------------------------------------------------------------------- reading

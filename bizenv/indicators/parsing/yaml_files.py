@@ -27,7 +27,7 @@ from bizenv.indicators.specs import (
 # ---------------------------------------------------------------------------------------------- YAML
 
 
-class _LineDict(dict):
+class LineDict(dict):
     """A mapping that remembers its own line and the line of each key."""
 
     line: int = 0
@@ -35,13 +35,13 @@ class _LineDict(dict):
     duplicates: list
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     pass
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
-    result = _LineDict()
+    result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     result.duplicates = []
@@ -57,10 +57,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict
     return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _yaml_where(mapping: _LineDict) -> Callable[[str], Location]:
+def _yaml_where(mapping: LineDict) -> Callable[[str], Location]:
     def where(field_name: str) -> Location:
         line = mapping.key_lines.get(field_name) or mapping.line
         return Location(line=line)
@@ -68,7 +68,7 @@ def _yaml_where(mapping: _LineDict) -> Callable[[str], Location]:
     return where
 
 
-def _yaml_locations(mapping: _LineDict, fields: tuple[str, ...]) -> dict[str, Location]:
+def _yaml_locations(mapping: LineDict, fields: tuple[str, ...]) -> dict[str, Location]:
     locations = {"": Location(line=mapping.line)}
     for name in fields:
         if name in mapping.key_lines:
@@ -78,7 +78,7 @@ def _yaml_locations(mapping: _LineDict, fields: tuple[str, ...]) -> dict[str, Lo
     return locations
 
 
-def _check_keys(mapping: _LineDict, allowed: tuple[str, ...], problems: list[Problem], what: str) -> None:
+def _check_keys(mapping: LineDict, allowed: tuple[str, ...], problems: list[Problem], what: str) -> None:
     for key, line in mapping.duplicates:
         problems.append(Problem(f"{what}中字段“{key}”重复出现", str(key), Location(line=line)))
     for key in mapping:
@@ -102,7 +102,7 @@ def _yaml_indicators(
         return []
     nodes = []
     for item in items:
-        if not isinstance(item, _LineDict):
+        if not isinstance(item, LineDict):
             problems.append(Problem("列表中的每一项应是一个指标（含 code、name 等字段）", field_name, where))
             continue
         _check_keys(item, INDICATOR_FIELDS, problems, "指标")
@@ -139,7 +139,7 @@ def parse_yaml(content: bytes | str) -> ParseResult:
         except UnicodeDecodeError:
             return ParseResult(None, [Problem("文件不是 UTF-8 编码的文本，请以 UTF-8 编码保存 YAML 文件")])
     try:
-        data = yaml.load(content, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(content, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -149,7 +149,7 @@ def parse_yaml(content: bytes | str) -> ParseResult:
         )
     except yaml.YAMLError as exc:
         return ParseResult(None, [Problem(f"YAML 语法错误：{exc}")])
-    if not isinstance(data, _LineDict):
+    if not isinstance(data, LineDict):
         return ParseResult(
             None,
             [
