@@ -14,6 +14,7 @@ PLATFORM_APPS = (
     "bizenv.evaluation",
     "bizenv.analysis",
     "bizenv.monitoring",
+    "bizenv.workflows",
     "bizenv.dashboards",
     "bizenv.site",
 )

@@ -9,7 +9,8 @@ ROOT = Path(bizenv.__file__).parent
 # Ground floor first; an app may import its own floor or below (the two apps of floor 6 do not import each other
 # in a circle: checked below).
 FLOORS = {"core": 1, "organisations": 2, "workdays": 3, "indicators": 4, "observations": 5, "datasets": 6,
-          "evaluation": 6, "analysis": 7, "monitoring": 8, "reports": 8, "demo": 8, "dashboards": 9, "site": 10}
+          "evaluation": 6, "analysis": 7, "monitoring": 8, "reports": 8, "workflows": 9, "demo": 10,
+          "dashboards": 10, "site": 11}
 
 
 def _imports() -> list[tuple[str, str, str]]:

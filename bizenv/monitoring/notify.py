@@ -61,6 +61,16 @@ def _send(*, user_ids: set[int], event: str, kind: str, title: str, body: str, u
     return made
 
 
+def notification_send(*, user_ids: set[int], event: str, kind: str, title: str, body: str, url: str) -> int:
+    """Notify users of an event of another app (work items, letters) through the same inbox and mail."""
+    return _send(user_ids=user_ids, event=event, kind=kind, title=title, body=body, url=url)
+
+
+def users_granted(*, roles: set[str], region: Region) -> set[int]:
+    """Users holding one of `roles` on the region or above it."""
+    return _granted(roles, region)
+
+
 def _mail(note_id: int) -> None:
     """Mail one notification once (emailed_at marks it sent); failures are logged, the inbox still has it."""
     from django.core.mail import send_mail
@@ -137,4 +147,5 @@ def notification_read(*, user, pk: int | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-__all__ = ["measure_reviewed", "measure_submitted", "notification_read", "warning_opened", "warning_finished"]
+__all__ = ["measure_reviewed", "measure_submitted", "notification_read", "notification_send", "users_granted",
+           "warning_opened", "warning_finished"]

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     VIEW_WARNINGS = "warnings.view"
     ACT_ON_WARNINGS = "warnings.act"
     MANAGE_WARNINGS = "warnings.manage"
+    VIEW_WORK = "work.view"
+    ACT_ON_WORK = "work.act"
+    MANAGE_WORK = "work.manage"
 
 
 _BUSINESS_VIEW = {
@@ -39,16 +42,19 @@ _BUSINESS_VIEW = {
     Permission.VIEW_REGIONS,
     Permission.VIEW_RECORDS,
     Permission.VIEW_WARNINGS,
+    Permission.VIEW_WORK,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEADER: frozenset(_BUSINESS_VIEW),
     Role.OFFICE: frozenset(
         _BUSINESS_VIEW | {Permission.EDIT_INDICATORS, Permission.PUBLISH_INDICATORS, Permission.REVIEW_DATA,
-                          Permission.MANAGE_WARNINGS}
+                          Permission.MANAGE_WARNINGS, Permission.MANAGE_WORK}
     ),
-    Role.DEPARTMENT: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS}),
-    Role.COUNTY: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS}),
+    Role.DEPARTMENT: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS,
+                                                 Permission.ACT_ON_WORK}),
+    Role.COUNTY: frozenset(_BUSINESS_VIEW | {Permission.REPORT_DATA, Permission.ACT_ON_WARNINGS,
+                                             Permission.ACT_ON_WORK}),
     # 三员分立: the administrators run the system but see no business data.
     Role.SYSADMIN: frozenset(
         {Permission.MANAGE_USERS, Permission.MANAGE_REGIONS, Permission.VIEW_REGIONS, Permission.VIEW_INDICATORS}
@@ -73,6 +79,9 @@ PERMISSION_LABELS = {
     Permission.VIEW_WARNINGS: "查看监测预警",
     Permission.ACT_ON_WARNINGS: "签收预警、上报整改举措",
     Permission.MANAGE_WARNINGS: "管理预警规则、审核整改、销号",
+    Permission.VIEW_WORK: "查看任务督办",
+    Permission.ACT_ON_WORK: "受理、反馈、办结任务",
+    Permission.MANAGE_WORK: "下发、督办、审核任务",
 }
 
 
@@ -84,6 +93,11 @@ def _grants(user) -> list[RoleGrant]:
         cached = list(RoleGrant.objects.filter(user=user).select_related("region"))
         user._bizenv_grants = cached
     return cached
+
+
+def user_grants(user) -> list[RoleGrant]:
+    """The user's role grants (cached on the user object)."""
+    return list(_grants(user))
 
 
 def user_roles(user) -> set[Role]:

@@ -85,9 +85,20 @@ ACTION_LABELS = {
 }
 
 
+def action_labels() -> dict[str, str]:
+    """Every audited action's Chinese name: the list above and what each app adds from its AppConfig's
+    `audit_labels` (newer apps bring their own)."""
+    from django.apps import apps
+
+    merged = dict(ACTION_LABELS)
+    for config in apps.get_app_configs():
+        merged.update(getattr(config, "audit_labels", {}))
+    return merged
+
+
 def action_label(action: str) -> str:
     """The Chinese name of an audited action; an action without one reads as 其他操作 (never its code alone)."""
-    return ACTION_LABELS.get(action, "其他操作")
+    return action_labels().get(action, "其他操作")
 
 
 class AuditFilterForm(forms.Form):

@@ -126,6 +126,18 @@ class WorkCalendar:
         self.require(range(s.year, e.year + 1))
         return sum(self.is_workday(s + timedelta(days=i)) for i in range(1, (e - s).days + 1))
 
+    def workday_add(self, start: date | datetime | str, days: int) -> date:
+        """The `days`-th working day after `start` (a deadline of N working days from an issue date)."""
+        day = _as_date(start)
+        if days < 1:
+            raise ApplicationError("工作日天数至少为 1。")
+        left = days
+        while left:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
     def step_duration(self, start: date | datetime | str, end: date | datetime | str) -> float:
         """Seed 004: duration of one step in working days (at least 0.5)."""
         s, e = _as_date(start), _as_date(end)
