@@ -45,9 +45,23 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def schedules_ensure() -> None:
+    """Create the periodic jobs the apps declare (`schedules` of their AppConfig: functions that make their
+    django-q2 Schedule rows idempotently), so the worker runs them."""
+    import importlib
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        for name in getattr(config, "schedules", ()):
+            module, _, func = name.rpartition(".")
+            getattr(importlib.import_module(module), func)()
+
+
 def cmd_worker(args) -> int:
     _setup_django()
     _migrate()
+    schedules_ensure()
     from django.core.management import call_command
 
     call_command("qcluster")

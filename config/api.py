@@ -1,5 +1,6 @@
 """The JSON API at /api/v1/: one router per app, session authentication, Chinese errors."""
 
+from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,6 +33,12 @@ def authentication_error(request, exc):
         request, {"code": "unauthenticated", "detail": "未登录或令牌无效：请先登录，或在 Authorization 头中提供有效令牌。"},
         status=401,
     )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    # the same answer whether the object is absent or hidden from this user
+    return api.create_response(request, {"code": "not_found", "detail": "找不到该记录，或您无权查看。"}, status=404)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -232,6 +232,8 @@ LOGGING = {
 BIZENV_DEFAULT_SYSTEM = os.environ.get("BIZENV_DEFAULT_SYSTEM", "BIZENV-CN")
 # A fixed "today" (YYYY-MM-DD) for demos and tests; empty means the real date (bizenv.core.clock).
 BIZENV_TODAY = os.environ.get("BIZENV_TODAY", "")
+# 问题整治清单: an indicator in warning in at least this many regions of one month is proposed (at least 2).
+BIZENV_PROBLEM_MIN_REGIONS = os.environ.get("BIZENV_PROBLEM_MIN_REGIONS", "3")
 
 # Lockout is per account on purpose: intranet users sit behind shared NAT addresses,
 # so locking by IP would lock out whole bureaus.

@@ -24,7 +24,9 @@ PAGES = {
     "/monitoring/inbox/": BUSINESS,
     "/monitoring/reviews/": {"office"},
     "/monitoring/rules/": {"office"},
-    "/s/workflows/": BUSINESS,
+    "/workflows/": BUSINESS,
+    "/workflows/stats/": BUSINESS,
+    "/workflows/items/new/": {"office"},
     "/s/cases/": BUSINESS,
     "/s/policies/": BUSINESS,
     "/s/diagnosis/": BUSINESS,
@@ -89,6 +91,44 @@ def test_api_by_role(world, path):
     anonymous = Client().get(path)
     assert anonymous.status_code == 401
     assert "未登录" in anonymous.json()["detail"]
+
+
+def test_work_item_pages_files_and_actions_by_role(world, settings, tmp_path):
+    """A 东城区 item: the office, the leader and 东城区 open it and its attachment; the department it does not
+    concern gets the same 404 as for a missing item; the administrators are refused. Only the office may
+    督办 (the others who see it are told why, in Chinese); an action on an item one cannot see is a 404."""
+    import io
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from matplotlib.figure import Figure
+
+    from bizenv.workflows.models import ItemFile, WorkItem
+    from bizenv.workflows.services import ItemSpec, item_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    pdf = io.BytesIO()
+    Figure(figsize=(2, 2)).savefig(pdf, format="pdf")
+    item = item_create(actor=world.users["office"], issue=True, spec=ItemSpec(
+        title="东城区压缩开办时间", assignee_region=world.county_a, deadline=date(2026, 12, 31),
+        files=[SimpleUploadedFile("方案.pdf", pdf.getvalue(), content_type="application/pdf")]))
+    attachment = ItemFile.objects.get(item=item)
+    sees = {"office", "leader", "county"}
+    for username in sorted(EVERYONE):
+        client = world.client(username)
+        for path in (f"/workflows/items/{item.pk}/", f"/workflows/files/{attachment.pk}/",
+                     f"/workflows/files/{attachment.pk}/download/"):
+            expected = 200 if username in sees else 404 if username in BUSINESS else 403
+            assert client.get(path).status_code == expected, f"{username} → {path}"
+        supervised = client.post(f"/workflows/items/{item.pk}/act/supervise/", {"supervise-reason": "请加快办理"})
+        expected = {"office": 302, "leader": 403, "county": 403, "dept": 404}.get(username, 403)
+        assert supervised.status_code == expected, f"{username} → 督办: {supervised.status_code}"
+        if expected == 403 and username in BUSINESS:
+            assert "只有营商办可以督办" in supervised.content.decode()
+    assert WorkItem.objects.get(pk=item.pk).supervise_count == 1
+    assert Client().get(f"/workflows/items/{item.pk}/").status_code == 302  # to the login page
+    # The navigation's 任务督办 section leads to the workbench.
+    assert world.client("county").get("/s/workflows/")["Location"] == "/workflows/"
 
 
 def test_openapi_document_is_served(db):

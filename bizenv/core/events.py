@@ -21,6 +21,7 @@ class Event(StrEnum):
     METRICS_COMPUTED = "metrics.computed"  # period=…  (observations written by a metric run)
     EVALUATION_SAVED = "evaluation.saved"  # period=…
     OBSERVATIONS_APPROVED = "observations.approved"  # periods=[…]
+    WARNINGS_CHECKED = "warnings.checked"  # periods=[…]  (a monitoring run brought the warnings up to date)
 
 
 _handlers: dict[Event, dict[str, Callable[..., None]]] = {}

@@ -16,6 +16,11 @@ class PeriodKind(StrEnum):
     YEAR = "year"
 
 
+def day_label(day: date | None, *, empty: str = "—") -> str:
+    """A date as users read it: 2026年12月3日 (`empty` when there is none)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else empty
+
+
 KIND_LABELS = {PeriodKind.MONTH: "月度", PeriodKind.QUARTER: "季度", PeriodKind.YEAR: "年度"}
 # What an indicator's reporting cycle (indicators.Cycle) means as a period kind.
 CYCLE_KINDS = {"monthly": PeriodKind.MONTH, "quarterly": PeriodKind.QUARTER, "yearly": PeriodKind.YEAR}

@@ -2,11 +2,11 @@
 
 from django.shortcuts import render
 
-from bizenv.core import charts
+from bizenv.core import charts, clock
 from bizenv.dashboards.overview import dashboard_overview, process_bottleneck
 from bizenv.dashboards.views import map_chart, ranking_chart, trend_chart
 from bizenv.organisations.decorators import permission_required
-from bizenv.organisations.permissions import Permission
+from bizenv.organisations.permissions import Permission, has_permission
 
 REFRESH_SECONDS = 300
 
@@ -19,11 +19,17 @@ def cockpit(request):
                             year=request.GET.get("year", ""), month=request.GET.get("month", ""))
     bottleneck = process_bottleneck(user=request.user)
     averages = ov.averages
+    work = None
+    if has_permission(request.user, Permission.VIEW_WORK):
+        from bizenv.workflows.workbench import ontime_overview
+
+        work = ontime_overview(user=request.user, as_of=clock.today(), top=4)
     context = {
         "page_title": "领导驾驶舱",
         "ov": ov,
         "refresh_seconds": REFRESH_SECONDS,
         "bottleneck": bottleneck,
+        "work": work,
         "region_map": map_chart(ov, dark=True),
         "ranking_chart": ranking_chart(ov, dark=True),
         "trend_chart": trend_chart(ov, dark=True),

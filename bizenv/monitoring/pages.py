@@ -1,10 +1,11 @@
 """Reads composed for the monitoring pages: the filter choices, the map a user may open, the first-level names of
 listed warnings, the raw-record drill-down and overdue cases of a warning, the version whose rules are shown,
-and the HTML preview of a Word or Excel evidence file."""
+and the HTML preview of a Word or Excel evidence file; and the hook through which apps above monitoring add panels
+to a warning's page (`warning_panel_register`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bizenv.core import clock
@@ -19,6 +20,21 @@ from bizenv.organisations.models import Department, MapLayer, Region
 from bizenv.organisations.permissions import Permission, can, regions_for
 
 DEFAULT_DATASET = "service_cases"
+
+# func(request, warning) -> [(title, html)]: panels other apps add to a warning's page (the html is theirs, safe).
+warning_panels: list[Callable] = []
+
+
+def warning_panel_register(func: Callable) -> Callable:
+    """Register a panel maker for the warning's page (once)."""
+    if func not in warning_panels:
+        warning_panels.append(func)
+    return func
+
+
+def warning_panels_for(*, request, warning: Warning) -> list[tuple[str, str]]:
+    """The (title, html) panels the registered makers give for this warning and user."""
+    return [panel for func in warning_panels for panel in func(request, warning)]
 
 
 def page_version(*, system_code: str = "") -> SystemVersion | None:

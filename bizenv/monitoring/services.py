@@ -136,6 +136,9 @@ def monitoring_run(*, actor=None, system_code: str = "", period: str = "",
     summary = RunSummary(periods=list(targets), findings=len(findings))
     with transaction.atomic():
         _apply(actor=actor, version=version, findings=findings, targets=targets, regions=regions, summary=summary)
+    from bizenv.core.events import Event, event_emit
+
+    event_emit(Event.WARNINGS_CHECKED, periods=list(targets))
     say(100, "监测完成")
     return summary
 

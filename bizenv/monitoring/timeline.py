@@ -4,6 +4,7 @@ written without audit entries (imported data) gets the same steps from its own t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,29 @@ class Step:
     actor: str = ""
     tone: str = ""  # "red", "green", "amber" or "" (the timeline dot's colour)
     persisted: str = ""  # the period, for a step that only says the condition persisted (merged when in a row)
+
+
+timeline_contributors: list[Callable[[Warning], list[Step]]] = []
+
+
+def timeline_contribute(func: Callable[[Warning], list[Step]]) -> Callable[[Warning], list[Step]]:
+    """Register `func(warning) -> [Step]`: its steps join every warning's timeline in time order (once)."""
+    if func not in timeline_contributors:
+        timeline_contributors.append(func)
+    return func
+
+
+def _contributed(warning: Warning, steps: list[Step]) -> list[Step]:
+    """The steps with the contributors' steps inserted where their time falls (undated ones at the end)."""
+    out = list(steps)
+    extra = [s for func in timeline_contributors for s in func(warning)]
+    for step in sorted(extra, key=lambda s: (s.at is None, s.at or datetime.min)):
+        if step.at is None:
+            out.append(step)
+            continue
+        at = next((i for i, s in enumerate(out) if s.at is not None and s.at > step.at), len(out))
+        out.insert(at, step)
+    return out
 
 
 def _actor(entry: AuditLog) -> str:
@@ -133,7 +157,7 @@ def warning_timeline(*, warning: Warning, measures: list[RectificationMeasure]) 
         | Q(object_type=MEASURE_TYPE, object_id__in=[str(m.pk) for m in measures]))
         .select_related("actor").order_by("id"))
     if not any(e.action == "warning.open" for e in entries):
-        return _merged(_from_model(warning, measures))
+        return _contributed(warning, _merged(_from_model(warning, measures)))
     methods = _measure_names(measures)
     steps = [_audit_step(e, methods) for e in entries]
-    return _merged([s for s in steps if s is not None])
+    return _contributed(warning, _merged([s for s in steps if s is not None]))

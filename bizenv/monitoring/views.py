@@ -155,6 +155,7 @@ def detail_context(request, warning: Warning, *, measure_form: MeasureForm | Non
         "effect_chart": charts.with_period_labels(effect_chart(effect)) if effect is not None else None,
         "previous": warning.previous if warning.previous_id and selectors.warning_get(
             user=user, pk=warning.previous_id) else None,
+        "panels": pages.warning_panels_for(request=request, warning=warning),
     }
     return context
 

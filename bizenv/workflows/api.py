@@ -1,4 +1,5 @@
-"""JSON API of workflows: work items (list, detail with timeline, create) and the actions on them."""
+"""JSON API of workflows: work items (list, detail with timeline, create) and the actions on them; the annual
+plan import (preview, then import) and the ledger (台账) as Excel."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bizenv.organisations.models import User
 from bizenv.organisations.permissions import Permission, require
 from bizenv.workflows import selectors, services
 from bizenv.workflows.models import ItemFile, ItemStatus, WorkItem
-from bizenv.workflows.schemas import ActionIn, ItemDetailOut, ItemFilters, ItemIn, ItemPage
+from bizenv.workflows.schemas import ActionIn, ItemDetailOut, ItemFilters, ItemIn, ItemPage, PlanResultOut
 from bizenv.workflows.transitions import ACTION_LABELS
 
 router = Router(tags=["任务督办"])
@@ -182,3 +183,60 @@ def item_file(request, pk: int):
     if f is None or selectors.item_get(user=request.user, pk=f.item_id) is None:
         raise Http404
     return upload_response(path=f.path, display_name=f.original_name, content_type=f.content_type, inline=False)
+
+
+def plan_out(result) -> dict:
+    return {
+        "filename": result.filename, "source": str(result.source), "source_label": result.source_label,
+        "committed": result.committed, "rows": len(result.lines), "to_create": result.to_create,
+        "unchanged": result.unchanged, "rejected": result.rejected, "summary": result.summary(),
+        "lines": [{"row": line.row, "outcome": line.outcome, "outcome_label": line.outcome_label, "code": line.code,
+                   "title": line.title, "assignee": line.assignee, "deadline": line.deadline_text,
+                   "issued_on": line.issued_on, "approved_on": line.approved_on,
+                   "errors": [{"row": e.row, "field": e.field, "reason": e.reason, "message": str(e)}
+                              for e in line.errors]} for line in result.lines],
+    }
+
+
+def _upload_bytes(file: UploadedFile) -> bytes:
+    from bizenv.workflows.plan import MAX_BYTES
+
+    if file.size is not None and file.size > MAX_BYTES:
+        raise ApplicationError(f"文件大小为 {file.size / 1048576:.1f} MB，超过 {MAX_BYTES // 1048576} MB 的上限；请拆分后导入。")
+    return file.read(MAX_BYTES + 1)
+
+
+@router.post("/plan/preview", response=PlanResultOut,
+             summary="预检年度工作任务（模板 .xlsx 或台账 CSV，multipart 字段 file）：逐行列出将新增、未变和错误，不保存")
+def plan_preview(request, file: File[UploadedFile]):
+    from bizenv.workflows.plan_services import plan_preview as preview
+
+    require(request.user, Permission.MANAGE_WORK)
+    return plan_out(preview(actor=request.user, filename=file.name or "", content=_upload_bytes(file)))
+
+
+@router.post("/plan/import", response={201: PlanResultOut},
+             summary="导入年度工作任务：全部行通过才在一个事务中创建并下发，否则 400 且 errors 列出每行问题，不保存任何任务")
+def plan_import(request, file: File[UploadedFile]):
+    from bizenv.workflows.plan_services import plan_import as commit
+
+    require(request.user, Permission.MANAGE_WORK)
+    result = commit(actor=request.user, filename=file.name or "", content=_upload_bytes(file))
+    return Status(201, plan_out(result))
+
+
+@router.get("/ledger.xlsx", url_name="workflows_ledger", summary="任务台账（Excel）：按用户可见范围，可按 status/kind/unit 等筛选")
+def ledger_xlsx(request, filters: Query[ItemFilters]):
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from bizenv.workflows.ledger import XLSX_TYPE, ledger_filename, ledger_workbook
+
+    require(request.user, Permission.VIEW_WORK)
+    today = clock.today()
+    items = selectors.item_list(user=request.user, status=filters.status, kind=filters.kind, unit=filters.unit,
+                                indicator=filters.indicator, source=filters.source,
+                                overdue_on=today if filters.overdue else None, q=filters.q)
+    response = HttpResponse(ledger_workbook(items=items, as_of=today), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, ledger_filename(today))
+    return response

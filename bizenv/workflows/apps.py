@@ -9,6 +9,7 @@ class WorkflowsConfig(AppConfig):
     api_prefix = "/workflows/"
     commands = ("bizenv.workflows.commands",)
     demo_steps = ("bizenv.demo.workflows.demo_step",)
+    schedules = ("bizenv.workflows.tasks.escalation_schedule_ensure",)
 
     @property
     def audit_labels(self) -> dict[str, str]:
@@ -31,6 +32,16 @@ class WorkflowsConfig(AppConfig):
             "problem.done": "问题整治完成",
         })
         return labels
+
+    def ready(self) -> None:
+        from bizenv.workflows.escalation_services import register_warning_contributions
+
+        register_warning_contributions()
+
+        from bizenv.core.events import Event, event_subscribe
+        from bizenv.workflows.problem_services import problems_follow_warnings
+
+        event_subscribe(Event.WARNINGS_CHECKED, "workflows.problems", problems_follow_warnings)
 
     def nav_sections(self):
         from bizenv.core.nav import NavLink, Section

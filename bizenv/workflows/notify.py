@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from bizenv.core.periods import day_label
 from bizenv.monitoring.notify import notification_send, users_granted
 from bizenv.organisations.models import DepartmentKind, Role, User
 from bizenv.workflows.transitions import ACTION_LABELS, Action
@@ -51,7 +52,7 @@ def item_issued(*, item, transferred_from: str = "") -> int:
     """A new (or transferred) item reaches its responsible unit."""
     what = f"（由{transferred_from}转办）" if transferred_from else ""
     title = f"新任务{what}：{item.title}"
-    body = f"{item.issuer_name}下发，完成时限 {item.deadline.isoformat() if item.deadline else '未定'}。{item.description[:200]}"
+    body = f"{item.issuer_name}下发，完成时限 {day_label(item.deadline, empty='未定')}。{item.description[:200]}"
     key = f"item.issue:{item.pk}:{item.transfer_count}"
     return notification_send(user_ids=assignee_users(item), event=key, kind="work_item", title=title, body=body,
                              url=item_url(item))

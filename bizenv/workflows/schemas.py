@@ -120,3 +120,36 @@ class ItemDetailOut(ItemOut):
     children: list[ItemOut]
     timeline: list[EventOut]
     actions: list[dict]  # [{action, label}] the signed-in user may take now
+
+
+class PlanErrorOut(Schema):
+    row: int
+    field: str
+    reason: str
+    message: str  # 第 N 行，字段：原因
+
+
+class PlanLineOut(Schema):
+    row: int
+    outcome: str  # create (preview) | created (import) | unchanged | error
+    outcome_label: str
+    code: str  # empty for a row numbered automatically on import
+    title: str
+    assignee: str
+    deadline: str  # a date, or “N个工作日（date）”
+    issued_on: date | None
+    approved_on: date | None
+    errors: list[PlanErrorOut]
+
+
+class PlanResultOut(Schema):
+    filename: str
+    source: str  # plan | ledger (a file with 下发日期/办结日期 columns)
+    source_label: str
+    committed: bool
+    rows: int
+    to_create: int  # to be created (preview) or created (import)
+    unchanged: int
+    rejected: int
+    summary: str
+    lines: list[PlanLineOut]

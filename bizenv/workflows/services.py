@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from bizenv.core import clock
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
+from bizenv.core.periods import day_label
 from bizenv.organisations.models import Department, Region, Role, User
 from bizenv.organisations.permissions import Permission, actor_user, require_actor
 from bizenv.workflows import notify
@@ -83,10 +84,10 @@ def deadline_check(*, deadline: date | None, issued_on: date, field_label: str =
     if deadline is None:
         return
     if deadline < issued_on:
-        raise ApplicationError(f"{field_label} {deadline.isoformat()} 早于下发日期 {issued_on.isoformat()}。")
+        raise ApplicationError(f"{field_label} {day_label(deadline)} 早于下发日期 {day_label(issued_on)}。")
     calendar = WorkCalendar.load()
     if not calendar.covers(deadline.year):
-        raise ApplicationError(f"{field_label} {deadline.isoformat()}：{_uncovered(deadline.year)}")
+        raise ApplicationError(f"{field_label} {day_label(deadline)}：{_uncovered(deadline.year)}")
 
 
 def _uncovered(year: int) -> str:
@@ -246,7 +247,7 @@ def item_create(*, actor, spec: ItemSpec, issue: bool = False, parent: WorkItem 
         raise ApplicationError("下发任务须有完成时限（日期，或自下发起的工作日数）。")
     deadline_check(deadline=spec.deadline, issued_on=start)
     if approved_on is not None and approved_on < start:
-        raise ApplicationError(f"办结日期 {approved_on.isoformat()} 早于下发日期 {start.isoformat()}。")
+        raise ApplicationError(f"办结日期 {day_label(approved_on)} 早于下发日期 {day_label(start)}。")
     code = (spec.code or "").strip()
     if code and not CODE_PATTERN.match(code):
         raise ApplicationError(f"任务编号“{code}”只能由字母、数字、短横线等组成，最多 40 个字符。")
@@ -276,7 +277,8 @@ def item_create(*, actor, spec: ItemSpec, issue: bool = False, parent: WorkItem 
                 "deadline": item.deadline, "deadline_workdays": item.deadline_workdays, "source": item.source,
                 "parent": parent.code if parent else "", "files": names})
             if issue or approved_on:
-                _issue(actor=actor, item=item, on=start)
+                # an imported item that is already closed is history: nobody needs a “新任务” message for it
+                _issue(actor=actor, item=item, on=start, quiet=approved_on is not None)
             if approved_on is not None:
                 _import_close(actor=actor, item=item, on=approved_on)
     except BaseException:
@@ -316,7 +318,7 @@ def _insert(*, actor, spec: ItemSpec, code: str, title: str, description: str, i
     return item
 
 
-def _issue(*, actor, item: WorkItem, on: date) -> None:
+def _issue(*, actor, item: WorkItem, on: date, quiet: bool = False) -> None:
     old = item.status
     item.status = ItemStatus.ISSUED
     item.issued_on = on
@@ -328,11 +330,12 @@ def _issue(*, actor, item: WorkItem, on: date) -> None:
     item.status_reason = ""
     item.save()
     _event(item=item, actor=actor, action=Action.ISSUE, status_from=old,
-           text=f"下发至{item.assignee_name}，完成时限 {item.deadline.isoformat()}")
+           text=f"下发至{item.assignee_name}，完成时限 {day_label(item.deadline)}")
     audit_record(actor=actor, action="work_item.issue", obj=item, old={"status": old},
                  new={"status": item.status, "issued_on": on, "deadline": item.deadline,
                       "assignee": item.assignee_name})
-    notify.item_issued(item=item)
+    if not quiet:
+        notify.item_issued(item=item)
 
 
 def _import_close(*, actor, item: WorkItem, on: date) -> None:
@@ -344,7 +347,7 @@ def _import_close(*, actor, item: WorkItem, on: date) -> None:
     item.approved_on = on
     item.progress = 100
     item.save()
-    _event(item=item, actor=actor, action=Action.APPROVE, status_from=old, text=f"按导入台账记为 {on.isoformat()} 办结")
+    _event(item=item, actor=actor, action=Action.APPROVE, status_from=old, text=f"按导入台账记为 {day_label(on)} 办结")
     audit_record(actor=actor, action="work_item.import_close", obj=item, old={"status": old},
                  new={"status": item.status, "approved_on": on})
 
@@ -408,7 +411,7 @@ class ActionInput:
 
 
 def _locked(item: WorkItem) -> WorkItem:
-    return (WorkItem.objects.select_for_update()
+    return (WorkItem.objects.select_for_update(of=("self",))
             .select_related("assignee_department", "assignee_region", "assignee_user", "issuer_department",
                             "issuer_region", "scope_region").get(pk=item.pk))
 
@@ -563,7 +566,7 @@ def _do_split(*, actor, item, reason, data, checked, stored) -> None:
         if spec.deadline is not None and item.deadline is not None and spec.deadline > item.deadline:
             raise ApplicationError(
                 f"子任务（{(spec.assignee_department or spec.assignee_region).name}）的完成时限 "
-                f"{spec.deadline.isoformat()} 晚于本任务的完成时限 {item.deadline.isoformat()}。")
+                f"{day_label(spec.deadline)} 晚于本任务的完成时限 {day_label(item.deadline)}。")
     children = []
     for spec in specs:
         spec.kind = spec.kind or item.kind

@@ -4,6 +4,7 @@ from django import template
 
 from bizenv.core.errors import ApplicationError
 from bizenv.core.periods import Period
+from bizenv.core.periods import day_label as _day_label
 
 register = template.Library()
 
@@ -15,3 +16,9 @@ def period_label(value) -> str:
         return Period.parse(str(value)).label
     except (ApplicationError, ValueError):
         return value
+
+
+@register.filter
+def day_label(value) -> str:
+    """A date → 2026年12月3日; empty → —."""
+    return _day_label(value) if hasattr(value, "year") else (value or "—")

@@ -150,7 +150,7 @@ def test_an_unknown_assignee_code_is_named(code, db):
 def test_deadlines_before_the_issue_date_or_beyond_the_calendar_are_refused(make_item):
     with pytest.raises(ApplicationError) as err:
         make_item(deadline=date(2026, 11, 30))
-    assert "早于下发日期 2026-12-03" in err.value.message
+    assert "早于下发日期 2026年12月3日" in err.value.message
     with pytest.raises(ApplicationError) as err:
         make_item(deadline=date(2031, 3, 1))
     assert "工作日历未覆盖 2031 年" in err.value.message

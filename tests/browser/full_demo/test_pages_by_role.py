@@ -32,7 +32,8 @@ def business_pages() -> list[str]:
              f"/region/{OWN_COUNTY}/", f"/indicator/{topics[0]}/", f"/indicator/{sub}/", f"/indicator/{leaf}/",
              "/evaluation/", f"/evaluation/runs/{run.pk}/", "/evaluation/releases/", f"/evaluation/releases/{release.pk}/",
              "/reporting/", f"/reporting/rounds/{round_.pk}/", f"/reporting/rounds/{round_.pk}/completeness/",
-             "/indicators/", "/manage/regions/", "/monitoring/", "/monitoring/inbox/"]
+             "/indicators/", "/manage/regions/", "/monitoring/", "/monitoring/inbox/", "/workflows/",
+             "/workflows/stats/"]
     pages += [f"/topics/{code}/" for code in topics]
     starting = topics[0]
     pages += [f"/topics/{starting}/compare/", f"/topics/{starting}/self-assessment/"]
@@ -77,7 +78,7 @@ def administrators_are_refused_business_pages(browser_session):
         s.goto("/")
         assert s.page.url.endswith("/manage/"), f"{username} / leads to 系统管理"
         for path in ("/cockpit/", "/compare/", "/self-assessment/", f"/region/{OWN_COUNTY}/", "/topics/",
-                     "/monitoring/"):
+                     "/monitoring/", "/workflows/", "/workflows/stats/"):
             assert s.goto(path).status == 403, f"{username} {path}"
             assert "无权" in s.page.content() or "权限" in s.page.content()
         s.close()
