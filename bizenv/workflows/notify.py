@@ -60,7 +60,7 @@ def item_issued(*, item, transferred_from: str = "") -> int:
 
 def item_changed(*, item, action: Action, text: str = "") -> int:
     """Tell the other side: the issuer hears of accept/return/feedback/submit, the assignee of the rest."""
-    to_issuer = action in (Action.ACCEPT, Action.RETURN, Action.FEEDBACK, Action.SUBMIT)
+    to_issuer = action in (Action.ACCEPT, Action.RETURN, Action.FEEDBACK, Action.SUBMIT, Action.TRANSFER)
     users = issuer_users(item) if to_issuer else assignee_users(item)
     label = ACTION_LABELS[action]
     title = f"任务{label}：{item.title}"

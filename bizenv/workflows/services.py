@@ -383,9 +383,39 @@ def item_update(*, actor, item: WorkItem, spec: ItemSpec) -> WorkItem:
         item.save()
         item.co_departments.set(spec.co_departments)
         item.co_regions.set(spec.co_regions)
-        _event(item=item, actor=actor, action="update", status_from=item.status, text="修改任务内容")
+        _event(item=item, actor=actor, action="update", status_from=item.status, text=_changes_text(old, new))
         audit_record(actor=actor, action="work_item.update", obj=item, old=old, new=new)
     return item
+
+
+_EDITABLE_LABELS = {"title": "任务名称", "description": "任务说明", "kind": "任务类型", "priority": "优先级",
+                    "indicator_codes": "涉及指标", "assignee": "责任单位", "deadline": "完成时限",
+                    "deadline_workdays": "完成时限（工作日）"}
+
+
+def _changes_text(old: dict, new: dict) -> str:
+    """修改了什么, in words: 责任单位：东城区 → 市市场监管局；完成时限：… → …"""
+    def shown(key: str, value) -> str:
+        if value in (None, "", []):
+            return "（空）"
+        if key == "kind":
+            return ItemKind(value).label
+        if key == "priority":
+            return Priority(value).label
+        if key == "deadline":
+            return day_label(value)
+        if key == "indicator_codes":
+            return "、".join(indicator_names(value).values())
+        if key == "description":
+            return "已修改"
+        return str(value)
+
+    parts = []
+    for key, label in _EDITABLE_LABELS.items():
+        if old.get(key) != new.get(key):
+            parts.append(f"{label}已修改" if key == "description" else
+                         f"{label}：{shown(key, old.get(key))} → {shown(key, new.get(key))}")
+    return "修改任务：" + "；".join(parts) if parts else "修改协办单位"
 
 
 def _editable(item: WorkItem) -> dict:
@@ -536,6 +566,7 @@ def _do_transfer(*, actor, item, reason, data, checked, stored) -> None:
     _change(actor=actor, item=item, action=Action.TRANSFER, target=ItemStatus.ISSUED, text=text,
             data={"from": before, "to": item.assignee_name}, extra_audit={"from": before})
     notify.item_issued(item=item, transferred_from=before)
+    notify.item_changed(item=item, action=Action.TRANSFER, text=text)  # the issuer learns where its item went
 
 
 def _do_supervise(*, actor, item, reason, data, checked, stored) -> None:

@@ -77,6 +77,7 @@ def test_return_needs_a_reason_and_the_office_reissues_to_another_unit(make_item
 
     item_update(actor=office, item=item, spec=ItemSpec(title=item.title, assignee_region=Region.objects.get(
         code="990102"), deadline=item.deadline))
+    assert item.events.get(action="update").text == "修改任务：责任单位：东湖县 → 西山县"
     item = act(item, "issue", office)
     assert item.status == ItemStatus.ISSUED and item.assignee_region.code == "990102"
 
@@ -88,6 +89,8 @@ def test_transfer_keeps_history_and_the_new_unit_accepts(make_item, county_user,
     assert item.status == ItemStatus.ISSUED and item.transfer_count == 1 and item.assignee_region.code == "990102"
     event = item.events.get(action="transfer")
     assert event.data == {"from": "东湖县", "to": "西山县"} and "属西山县辖区" in event.text
+    office_told = Notification.objects.filter(recipient__username="office", title__startswith="任务转办")
+    assert office_told.count() == 1 and "由东湖县转办至西山县" in office_told.get().body
     item = act(item, "accept", other_county_user)
     assert item.status == ItemStatus.IN_PROGRESS
     with pytest.raises(PermissionDenied):

@@ -267,7 +267,7 @@ def test_county_signs_and_rectifies_a_warning_then_the_office_reviews_it(
     office.login("office", DEMO_PASSWORD)
     unread = Notification.objects.filter(recipient__username="office", read_at=None).count()
     assert unread >= 1
-    expect(office.page.locator(".user-inbox")).to_have_text(f"🔔 消息 {unread}")
+    expect(office.page.locator(".user-inbox")).to_have_text(f"消息 {unread}")
     office.page.locator(".user-inbox").click()
     office.page.wait_for_load_state("networkidle")
     expect(office.page.locator("#inbox-table .inbox-unread").first).to_be_visible()
