@@ -192,8 +192,12 @@ def _demo_reviews(*, version) -> list[str]:
     done: list[str] = []
     if grant is None or office is None:
         return done
-    acknowledged = (Warning.objects.filter(system_version=version, region=grant.region, status="open")
-                    .order_by("id").first())
+    from bizenv.monitoring.selectors import warning_can_act
+
+    # one the county itself may sign (a missing report owed by a city department is that department's)
+    acknowledged = next((w for w in Warning.objects.filter(system_version=version, region=grant.region, status="open")
+                         .select_related("region", "system_version").order_by("id")
+                         if warning_can_act(user=county, warning=w)), None)
     if acknowledged is not None:
         warning_acknowledge(actor=county, warning=acknowledged)
     cleared = (Warning.objects.filter(system_version=version, status__in=ACTIVE_STATUSES, cleared_periods__gte=1)
