@@ -835,8 +835,8 @@ def _escalation(world: World) -> list[str]:
         for kind, target in targets:
             try:
                 with transaction.atomic(), world.on(day, also=((Letter, "created_at"), (Escalation, "created_at"))):
-                    letter_create(actor=world.office, **{kind: target},
-                                  deadline=world.deadline(day + timedelta(days=14)))
+                    # the service's own 整改时限: an open item's deadline, else LETTER_REPLY_WORKDAYS working days
+                    letter_create(actor=world.office, **{kind: target})
             except Exception as exc:  # noqa: BLE001 — the other helper's service: report, go on
                 said.append(f"提醒函未生成（{getattr(exc, 'message', exc)}）")
     interview_record = getattr(esc, "interview_record", None)

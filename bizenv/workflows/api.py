@@ -52,10 +52,9 @@ def file_out(f: ItemFile) -> dict:
 
 
 def event_out(e) -> dict:
-    from bizenv.workflows.transitions import Action
+    from bizenv.workflows.workbench import event_label
 
-    label = ACTION_LABELS.get(Action(e.action)) if e.action in Action.__members__.values() else None
-    label = label or {"create": "创建", "update": "修改"}.get(e.action, "办理")
+    label = event_label(e.action)  # the item page's label: transitions, then 创建/修改/升级督办/提醒函/约谈
     return {"id": e.pk, "action": e.action, "action_label": label, "actor": e.actor_name, "unit": e.unit_name,
             "status_from": e.status_from, "status_from_label": _status_label(e.status_from),
             "status_to": e.status_to, "status_to_label": _status_label(e.status_to), "text": e.text,

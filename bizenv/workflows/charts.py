@@ -39,20 +39,26 @@ def month_label(key: str) -> str:
         return key
 
 
-def rate_bars(tallies: Sequence[Tally], *, label_width: int = 8) -> dict:
-    """按期完成率 per unit, highest at the top; units with nothing due are left out. Each bar's tooltip gives the
-    counts behind the rate; bars are green from 95 %, blue from 80 %, red below."""
-    rows = sorted((t for t in tallies if t.due), key=lambda t: (t.rate, t.due, t.name))
+def rate_order(tallies: Sequence[Tally]) -> list[Tally]:
+    """The order of the on-time tables and bars: highest rate first, then more items due, nothing due last."""
+    return sorted(tallies, key=lambda t: (t.rate is None, -(t.rate or 0), -t.due, t.key))
 
-    def short(name: str) -> str:
-        return name if len(name) <= label_width else name[:label_width - 1] + "…"
 
+LABEL_WIDTH = 96  # px: a unit's name wraps onto a second line instead of being cut
+
+
+def rate_bars(tallies: Sequence[Tally], *, label_width: int = LABEL_WIDTH) -> dict:
+    """按期完成率 per unit, in the order of the table beside it (highest at the top); units with nothing due are
+    left out. Long names wrap (never cut). Each bar's tooltip gives the counts behind the rate; bars are green
+    from 95 %, blue from 80 %, red below."""
+    rows = [t for t in rate_order(tallies) if t.due]
     return {
         "tooltip": {"trigger": "item", "formatter": "{b}<br/>{c}%"},
-        "grid": {"left": 10, "right": 56, "top": 10, "bottom": 24, "containLabel": True},
+        "grid": {"left": 12, "right": 56, "top": 10, "bottom": 36, "containLabel": True},
         "xAxis": {"type": "value", "name": "%", "min": 0, "max": 100},
-        "yAxis": {"type": "category", "data": [short(t.name) for t in rows],
-                  "axisLabel": {"interval": 0, "fontSize": 11}},
+        "yAxis": {"type": "category", "inverse": True, "data": [t.name for t in rows],
+                  "axisLabel": {"interval": 0, "fontSize": 11, "lineHeight": 14, "width": label_width,
+                                "overflow": "break"}},
         "series": [{
             "type": "bar", "name": "按期完成率", "barMaxWidth": 22,
             "label": {"show": True, "position": "right", "formatter": "{c}%", "fontSize": 11},
@@ -61,6 +67,11 @@ def rate_bars(tallies: Sequence[Tally], *, label_width: int = 8) -> dict:
                      for t in rows],
         }],
     }
+
+
+def bars_height(option: dict, *, per_bar: int = 34, minimum: int = 360) -> int:
+    """The height (px) a bar chart needs so that every (two-line) label has room."""
+    return max(minimum, per_bar * len(option["yAxis"]["data"]) + 60)
 
 
 def monthly_chart(tallies: Sequence[Tally]) -> dict:

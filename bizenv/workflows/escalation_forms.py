@@ -22,8 +22,9 @@ class InterviewForm(forms.Form):
 
 
 def commitment_rows(data, *, rows: int = COMMITMENT_ROWS) -> list[dict]:
-    """The commitment rows of the form as posted (c0-text, c0-deadline, c0-assignee, …), blank rows kept so the
-    form shows them again; the service skips blank rows and names a wrong one by its number."""
+    """The commitment rows of the form as posted (c0-text, c0-deadline, c0-assignee — a unit's code from the
+    select, the interviewed unit by default), blank rows kept so the form shows them again; the service skips rows
+    without text and deadline and names a wrong one by its number."""
     count = rows
     if data is not None:
         try:

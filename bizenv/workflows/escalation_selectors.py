@@ -50,6 +50,14 @@ def letter_get(*, user, pk: int) -> Letter | None:
     return letter_list(user=user).filter(pk=pk).first()
 
 
+def letter_made_on(*, warning=None, item=None, on) -> Letter | None:
+    """The latest letter about this warning or item that bears the day `on` (None when there is none)."""
+    if warning is None and item is None:
+        return None
+    target = {"warning": warning} if warning is not None else {"item": item}
+    return Letter.objects.filter(**target, facts__issued_on=on.isoformat()).order_by("-year", "-seq").first()
+
+
 def interview_list(*, user) -> QuerySet[Interview]:
     """The interview records the user may see, latest first."""
     qs = _visible(user, Interview.objects.all(), department_field="department", region_field="region")

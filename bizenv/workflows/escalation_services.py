@@ -45,6 +45,7 @@ from bizenv.workflows import escalation as plan
 from bizenv.workflows import escalation_selectors as sel
 from bizenv.workflows import letters
 from bizenv.workflows.models import (
+    OPEN_STATUSES,
     DocumentTemplate,
     Escalation,
     EscalationRule,
@@ -203,6 +204,13 @@ class ItemDelay:
     overdue: int  # working days past the deadline
     unaccepted: int  # working days since issue, while not accepted
     unattended: int  # what the rules count
+    overdue_days: int = 0  # calendar days past the deadline, as the on-time statistics (stats.judge) count them
+
+    def text(self) -> str:
+        """已逾期 26 个工作日（40 个日历日） or 下发 4 个工作日仍未受理."""
+        if self.overdue:
+            return f"已逾期 {letters.overdue_text(self.overdue, self.overdue_days)}"
+        return f"下发 {self.unaccepted} 个工作日仍未受理"
 
 
 def item_delay(*, item: WorkItem, as_of: date, calendar=None) -> ItemDelay:
@@ -213,8 +221,19 @@ def item_delay(*, item: WorkItem, as_of: date, calendar=None) -> ItemDelay:
     overdue = max(0, calendar.workdays_between(item.deadline, as_of)) if item.deadline and item.deadline < as_of else 0
     accepted = item.status == ItemStatus.IN_PROGRESS
     since = max(0, calendar.workdays_between(item.issued_on, as_of)) if item.issued_on and not accepted else 0
+    days = _days_overdue(item, as_of=as_of) if overdue else 0
     return ItemDelay(overdue, since, plan.item_unattended_workdays(
-        overdue_workdays=overdue, since_issue_workdays=since, accepted=accepted))
+        overdue_workdays=overdue, since_issue_workdays=since, accepted=accepted), days)
+
+
+def _days_overdue(item: WorkItem, *, as_of: date) -> int:
+    """Calendar days past the deadline, as the on-time statistics count them (stats.judge: one computation)."""
+    from bizenv.workflows import stats
+
+    fact = stats.ItemFact(code=item.code, title=item.title, kind=item.kind, department="", department_name="",
+                          region="", region_name="", deadline=item.deadline, approved_on=None)
+    judged = stats.judge(fact, as_of=as_of)
+    return judged.days_overdue if judged is not None else 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -365,13 +384,18 @@ def _claim(*, actor, warning, item, step: str, rule_id, workdays: int, on: date,
         return None
 
 
-def _item_event(*, item: WorkItem, actor, text: str, data: dict | None = None) -> ItemEvent:
+# The actions of the timeline rows written here (their labels: workbench.EVENT_LABELS).
+EVENT_ESCALATE, EVENT_LETTER, EVENT_INTERVIEW = "escalate", "letter", "interview"
+
+
+def _item_event(*, item: WorkItem, actor, text: str, data: dict | None = None,
+                action: str = EVENT_ESCALATE) -> ItemEvent:
     from bizenv.workflows.selectors import unit_name, unit_of_user
 
     user = actor_user(actor)
     department, region = unit_of_user(user) if user else (None, None)
     return ItemEvent.objects.create(
-        item=item, action="escalate", actor=user, actor_name=user.display_name if user else "系统",
+        item=item, action=action, actor=user, actor_name=user.display_name if user else "系统",
         unit_name=unit_name(department, region) if user else "平台", status_from=item.status, status_to=item.status,
         text=text, data=data or {})
 
@@ -428,8 +452,7 @@ def _step_remind(*, actor, row: Escalation, warning, item, due, as_of, calendar,
                                  kind="escalation", title=title, body=body, url=_warning_url(warning))
     else:
         delay = item_delay(item=item, as_of=as_of, calendar=calendar)
-        what = f"已逾期 {delay.overdue} 个工作日" if delay.overdue else f"下发 {delay.unaccepted} 个工作日仍未受理"
-        title = f"提醒：任务“{item.title}”{what}"
+        title = f"提醒：任务“{item.title}”{delay.text()}"
         body = (f"{item.code}，完成时限 {letters.date_text(item.deadline)}。请尽快办理并反馈进展；"
                 f"满 {_next_days(plan.ITEM, due.step)}仍未办理的，将按规定升级督办。")
         sent = notification_send(user_ids=_item_users(item), event=f"escalation.remind:item:{item.pk}",
@@ -461,8 +484,7 @@ def _step_supervise(*, actor, row: Escalation, warning, item, due, as_of, calend
     from bizenv.workflows.services import ActionInput, item_act
 
     delay = item_delay(item=item, as_of=as_of, calendar=calendar)
-    what = f"已逾期 {delay.overdue} 个工作日" if delay.overdue else f"下发 {delay.unaccepted} 个工作日仍未受理"
-    message = f"该任务{what}，营商办升级督办：请立即办理，并在平台反馈进展和办结时间。"
+    message = f"该任务{delay.text()}，营商办升级督办：请立即办理，并在平台反馈进展和办结时间。"
     item_act(actor=None, item=item, action="supervise", data=ActionInput(reason=message))
     item.refresh_from_db()
     row.note = f"无人办理满 {due.workdays} 个工作日，督办（第 {item.supervise_count} 次）"
@@ -512,9 +534,10 @@ def _unit_name(department, region) -> str:
 
 
 def letter_create(*, actor, warning: Warning | None = None, item: WorkItem | None = None,
-                  deadline: date | None = None) -> Letter:
+                  deadline: date | None = None, again: bool = False) -> Letter:
     """A numbered 提醒函 about a warning or an item, rendered from the office's template, stored and announced to
-    the responsible unit; by hand it counts as the 提醒函 step taken (the daily job sends no second one)."""
+    the responsible unit; by hand it counts as the 提醒函 step taken (the daily job sends no second one). A second
+    letter about the same target on one day is refused unless `again` (the office confirmed it)."""
     if (warning is None) == (item is None):
         raise ApplicationError("请指定提醒函针对的一条预警或一项任务。")
     scope = warning.region if warning is not None else item.scope_region
@@ -530,6 +553,12 @@ def letter_create(*, actor, warning: Warning | None = None, item: WorkItem | Non
     else:
         unattended = item_delay(item=item, as_of=as_of, calendar=calendar).unattended
     with _files_cleaned() as stored, transaction.atomic():
+        target = warning if warning is not None else item
+        type(target).objects.select_for_update().filter(pk=target.pk).first()  # one letter at a time per target
+        earlier = sel.letter_made_on(warning=warning, item=item, on=as_of)
+        if earlier is not None and not again:
+            raise ApplicationError(f"今天已生成提醒函 {earlier.number}，未再生成；确需再生成一份的，请确认后重试。",
+                                   code=ErrorCode.CONFLICT)
         letter = _letter_make(actor=actor, warning=warning, item=item, deadline=deadline, as_of=as_of,
                               calendar=calendar, unattended=unattended, stored=stored)
         row = _claim(actor=actor, warning=warning, item=item, step=EscalationStep.LETTER, rule_id=None,
@@ -542,7 +571,7 @@ def letter_create(*, actor, warning: Warning | None = None, item: WorkItem | Non
                 "workdays": unattended, "on": as_of, "note": row.note, "letter": letter.number})
         if item is not None:
             _item_event(item=item, actor=actor, text=f"营商办发出提醒函 {letter.number}",
-                        data={"letter": letter.number})
+                        data={"letter": letter.number}, action=EVENT_LETTER)
     return letter
 
 
@@ -552,24 +581,28 @@ def _letter_make(*, actor, warning, item, deadline: date | None, as_of: date, ca
     from bizenv.core.uploads import FileKind, upload_check, upload_store
     from bizenv.workflows.services import deadline_check, indicator_names
 
-    if deadline is None:
-        deadline = calendar.workday_add(as_of, LETTER_REPLY_WORKDAYS)
-    deadline_check(deadline=deadline, issued_on=as_of, field_label="整改时限")
     if warning is not None:
         department, region = sel.warning_unit(warning)
         indicator_name = warning.indicator_name
     else:
         department, region = item.assignee_department, item.assignee_region
         indicator_name = "、".join(indicator_names(item.indicator_codes).values())[:200]
+    deadline_item = ""
+    if deadline is None:
+        deadline, deadline_item = letter_deadline(warning=warning, item=item, as_of=as_of, calendar=calendar,
+                                                  unit=(department, region))
+    deadline_check(deadline=deadline, issued_on=as_of, field_label="整改时限")
     recipient = _unit_name(department, region)
     issuer = _issuer_name()
+    user = actor_user(actor)
+    contact = letters.contact_text(name=user.display_name if user is not None else "", office=issuer)
     scope = sel.unit_scope(department, region)
     letter = _letter_insert(actor=actor, year=as_of.year, warning=warning, item=item, department=department,
                             region=region, scope=scope, indicator_name=indicator_name, deadline=deadline)
     if warning is not None:
         context = letters.warning_letter_context(
             warning=_warning_facts(warning, unattended), number=letter.number, issued_on=as_of, deadline=deadline,
-            recipient=recipient, issuer=issuer)
+            recipient=recipient, issuer=issuer, contact=contact, deadline_item=deadline_item)
     else:
         delay = item_delay(item=item, as_of=as_of, calendar=calendar)
         context = letters.item_letter_context(
@@ -578,8 +611,9 @@ def _letter_make(*, actor, warning, item, deadline: date | None, as_of: date, ca
                 deadline=item.deadline, status_label=item.get_status_display(), progress=item.progress,
                 overdue_workdays=delay.overdue,
                 unaccepted_workdays=delay.unaccepted if item.status == ItemStatus.ISSUED else 0,
-                indicator_names=list(indicator_names(item.indicator_codes).values())),
-            number=letter.number, issued_on=as_of, deadline=deadline, recipient=recipient, issuer=issuer)
+                indicator_names=list(indicator_names(item.indicator_codes).values()), overdue_days=delay.overdue_days),
+            number=letter.number, issued_on=as_of, deadline=deadline, recipient=recipient, issuer=issuer,
+            contact=contact)
     content = _render(context)
     checked = upload_check(content=content, filename=f"{letter.number}.docx", allowed={FileKind.DOCX},
                            max_bytes=TEMPLATE_MAX_BYTES * 4)
@@ -589,7 +623,7 @@ def _letter_make(*, actor, warning, item, deadline: date | None, as_of: date, ca
     letter.path, letter.sha256 = path, checked.sha256
     letter.facts = {"rows": context["rows"], "intro": context["intro"], "status_text": context["status_text"],
                     "deadline_text": context["deadline_text"], "unattended_workdays": unattended,
-                    "issued_on": as_of.isoformat()}
+                    "deadline_item": deadline_item, "contact": context["contact"], "issued_on": as_of.isoformat()}
     letter.save()
     audit_record(actor=actor, action="letter.create", obj=letter, new={
         "number": letter.number, "title": letter.title, "recipient": recipient, "deadline": deadline,
@@ -600,6 +634,25 @@ def _letter_make(*, actor, warning, item, deadline: date | None, as_of: date, ca
                       body=f"{context['status_text']}{context['deadline_text']}",
                       url=reverse("workflows:letters") + f"#letter-{letter.pk}")
     return letter
+
+
+def letter_deadline(*, warning, item, as_of: date, calendar=None, unit=(None, None)) -> tuple[date, str]:
+    """The 整改时限 of a letter and the code of the work item it comes from: for a warning, the earliest deadline
+    still ahead among its open work items (those of the letter's recipient first); for an item, its own deadline
+    while still ahead; otherwise LETTER_REPLY_WORKDAYS working days from `as_of` and no code — one problem, one
+    deadline."""
+    if item is not None:
+        if item.deadline is not None and item.deadline >= as_of:
+            return item.deadline, item.code
+    else:
+        department, region = unit
+        found = sorted(WorkItem.objects.filter(warning=warning, status__in=OPEN_STATUSES, deadline__gte=as_of),
+                       key=lambda w: (not (w.assignee_department_id == getattr(department, "pk", None)
+                                           and w.assignee_region_id == getattr(region, "pk", None)),
+                                      w.deadline, w.pk))
+        if found:
+            return found[0].deadline, found[0].code
+    return (calendar or _calendar()).workday_add(as_of, LETTER_REPLY_WORKDAYS), ""
 
 
 @contextmanager
@@ -857,7 +910,8 @@ class _Commitment:
 def _commitments_check(commitments: Sequence[dict], *, default: tuple, today: date) -> list[_Commitment]:
     from bizenv.workflows.services import deadline_check, unit_require
 
-    rows = [c for c in commitments if any(str(v or "").strip() for v in (c or {}).values())]
+    # a row is blank when neither text nor deadline is given (the form preselects the unit on every row)
+    rows = [c for c in commitments if any(str((c or {}).get(k) or "").strip() for k in ("text", "deadline"))]
     if len(rows) > COMMITMENTS_MAX:
         raise ApplicationError(f"一次最多记录 {COMMITMENTS_MAX} 条整改承诺。")
     out = []
@@ -946,7 +1000,8 @@ def interview_record(*, actor, warning: Warning | None = None, item: WorkItem | 
         if item is not None:
             listed = "、".join(m["item"] for m in made)
             _item_event(item=item, actor=actor, text=f"{letters.date_text(held)}约谈{unit}"
-                        + (f"，整改承诺生成任务 {listed}" if listed else ""), data={"interview": interview.pk})
+                        + (f"，整改承诺生成任务 {listed}" if listed else ""), data={"interview": interview.pk},
+                        action=EVENT_INTERVIEW)
     return interview
 
 
@@ -999,6 +1054,7 @@ def warning_panel(request, warning: Warning) -> list[tuple[str, str]]:
         "items": list(item_list(user=user).filter(warning=warning).order_by("id")),
         "interviews": list(sel.interview_list(user=user).filter(warning=warning)),
         "next": _next_info(warning=warning) if warning.is_active else None,
+        "letter_today": sel.letter_made_on(warning=warning, on=clock.today()) if office else None,
     }
     if not office and not (context["escalations"] or context["letters"] or context["items"]
                            or context["interviews"]):
@@ -1027,7 +1083,8 @@ def item_escalation_context(*, user, item: WorkItem) -> dict:
     return {"item": item, "office": office and item.is_open,
             "escalations": list(sel.escalations_of(item=item)),
             "letters": list(sel.letter_list(user=user).filter(item=item)),
-            "interviews": list(sel.interview_list(user=user).filter(item=item))}
+            "interviews": list(sel.interview_list(user=user).filter(item=item)),
+            "letter_today": sel.letter_made_on(item=item, on=clock.today()) if office else None}
 
 
 def register_warning_contributions() -> None:

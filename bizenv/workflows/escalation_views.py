@@ -103,7 +103,8 @@ def _back_to(warning, item) -> str:
 @require_POST
 @permission_required(Permission.MANAGE_WORK)
 def letter_new(request):
-    """生成提醒函 from a warning's or an item's page (POST warning=… or item=…, optional deadline)."""
+    """生成提醒函 from a warning's or an item's page (POST warning=… or item=…, optional deadline). When a letter
+    about it was made today the page asks first and posts again=1 once confirmed; without it nothing is made."""
     warning, item = _target(request, request.POST)
     deadline = None
     text = (request.POST.get("deadline") or "").strip()
@@ -115,7 +116,8 @@ def letter_new(request):
                 deadline = date.fromisoformat(text)
             except ValueError:
                 raise ApplicationError(f"整改时限“{text}”不是有效日期，应为 YYYY-MM-DD，如 2026-12-31。") from None
-        letter = services.letter_create(actor=request.user, warning=warning, item=item, deadline=deadline)
+        letter = services.letter_create(actor=request.user, warning=warning, item=item, deadline=deadline,
+                                        again=request.POST.get("again") == "1")
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -246,10 +248,24 @@ def letter_template_reset(request):
 def _interview_target_context(warning, item) -> dict:
     if warning is not None:
         department, region = sel.warning_unit(warning)
-        return {"warning": warning, "item": None, "unit": (department or region).name,
-                "what": f"{warning.region.name} · {warning.indicator_name}预警（{warning.get_status_display()}）"}
-    return {"warning": None, "item": item, "unit": item.assignee_name,
-            "what": f"任务 {item.code} {item.title}（{item.get_status_display()}）"}
+        what = f"{warning.region.name} · {warning.indicator_name}预警（{warning.get_status_display()}）"
+    else:
+        department, region = item.assignee_department, item.assignee_region
+        what = f"任务 {item.code} {item.title}（{item.get_status_display()}）"
+    unit = department or region
+    return {"warning": warning, "item": item, "unit": unit.name if unit else "责任单位", "what": what,
+            "unit_code": unit.code if unit else "", "unit_groups": _unit_groups(unit)}
+
+
+def _unit_groups(default) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units a commitment may go to, by name: departments, then counties and districts; the interviewed unit
+    is among them even when it is of another kind (e.g. the city)."""
+    from bizenv.workflows.workbench import unit_choices
+
+    groups = unit_choices()
+    if default is not None and not any(code == default.code for _label, units in groups for code, _name in units):
+        groups = [("约谈对象", [(default.code, default.name)]), *groups]
+    return groups
 
 
 @permission_required(Permission.MANAGE_WORK)
@@ -259,6 +275,9 @@ def interview_new(request):
     warning, item = _target(request, source)
     form = InterviewForm(request.POST or None)
     rows = commitment_rows(request.POST if request.method == "POST" else None)
+    target = _interview_target_context(warning, item)
+    for row in rows:
+        row["assignee"] = row["assignee"] or target["unit_code"]
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -273,7 +292,7 @@ def interview_new(request):
             messages.success(request, "已记录约谈" + (f"，{made} 条整改承诺已生成任务并下发。" if made else "。"))
             return redirect("workflows:interview", pk=interview.pk)
     context = {**NAV, "page_title": "记录约谈", "form": form, "rows": rows, "error": error,
-               "row_count": len(rows), **_interview_target_context(warning, item)}
+               "row_count": len(rows), **target}
     return render(request, "workflows/interview_form.html", context, status=400 if request.method == "POST" else 200)
 
 

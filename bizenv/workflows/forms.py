@@ -137,7 +137,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        units = workbench.unit_choices()
+        units = workbench.unit_choices(mark_unstaffed=True)
         self.fields["assignee"].choices = [("", "请选择责任单位"), *units]
         self.fields["co_assignees"].choices = units
         self.fields["assignee_user"].choices = [("", "不指定（由责任单位办理）"), *workbench.person_choices()]
@@ -250,7 +250,7 @@ class TransferForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [("", "请选择接收单位"), *workbench.unit_choices()]
+        self.fields["to"].choices = [("", "请选择接收单位"), *workbench.unit_choices(mark_unstaffed=True)]
 
     def action_input(self) -> ActionInput:
         department, region = services.unit_require(self.cleaned_data["to"], label="接收单位")
@@ -264,7 +264,7 @@ class SplitForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = [("", "请选择责任单位"), *workbench.unit_choices()]
+        units = [("", "请选择责任单位"), *workbench.unit_choices(mark_unstaffed=True)]
         for n in range(1, SPLIT_ROWS + 1):
             self.fields[f"unit_{n}"] = forms.ChoiceField(label=f"第 {n} 行责任单位", required=False, choices=units,
                                                          error_messages={"invalid_choice": f"第 {n} 行：所选责任单位不存在。"})

@@ -26,7 +26,8 @@ ITEMS_SHEET = "任务台账"
 EVENTS_SHEET = "办理记录"
 STATS_SHEET = "按期完成率"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'  # real dates, shown 2026年12月3日 by Excel and WPS
+DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="0F4C97")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -61,7 +62,7 @@ def put(ws, row: int, column: int, value):
         cell.data_type = "s"
         cell.quotePrefix = True
     elif isinstance(value, datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
+        cell.number_format = DATETIME_FORMAT
     elif isinstance(value, date):
         cell.number_format = DATE_FORMAT
     return cell

@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from bizenv.core.cells import CellError, cell_text
 from bizenv.core.errors import ApplicationError
+from bizenv.core.periods import day_label
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -45,8 +46,9 @@ COLUMNS = (
     ("assignee", "责任单位", 22, "必填。一个部门或地区：填编码或完整名称（见下方单位清单）。"),
     ("co_assignees", "协办单位", 22, "可空。部门或地区的编码或完整名称，多个用“、”或“,”分隔。"),
     ("deadline", "完成时限", 16,
-     "必填。一个日期（Excel 日期，或文字 2027-03-31、2027/3/31、2027年3月31日），或“N个工作日”（自下发之日起按工作日历"
-     "计算，如“20个工作日”）。不能早于下发日期，年份须在工作日历范围内。"),
+     "必填。一个日期（Excel 日期，或文字 {iso}、{slash}、{chinese}），或“N个工作日”（自下发之日起按工作日历"
+     "计算，如“{workdays}个工作日”）。不能早于下发日期；日期（含按工作日算出的日期）须落在工作日历已覆盖的年份内"
+     "（目前为 {years}），工作日历由系统管理员在“工作日历”中维护，尚未覆盖的年份请联系系统管理员补充。"),
     ("priority", "优先级", 10, "一般、重要、紧急之一；留空为“一般”。"),
 )
 OPTIONAL_COLUMNS = (
@@ -81,7 +83,7 @@ DATE_PATTERNS = (
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
     re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$"),
 )
-DATE_HINT = "应为日期，如 2027-03-31、2027/3/31 或 2027年3月31日"
+DATE_HINT = "应为日期，如 2026-03-31、2026/3/31 或 2026年3月31日"
 
 HEADER_FILL = PatternFill("solid", fgColor="0F4C97")
 THIN = Side(style="thin", color="B7C3D0")
@@ -132,6 +134,13 @@ class PlanRow:
         if self.deadline_workdays:
             return f"{self.deadline_workdays}个工作日"
         return self.deadline.isoformat() if self.deadline else ""
+
+    @property
+    def deadline_label(self) -> str:
+        """The 完成时限 as a page shows it: 2026年12月31日, or “20个工作日”."""
+        if self.deadline_workdays:
+            return f"{self.deadline_workdays}个工作日"
+        return day_label(self.deadline, empty="")
 
 
 @dataclass
@@ -403,9 +412,37 @@ class Choice:
     note: str = ""
 
 
-def plan_template(*, year: int, units: Sequence[Choice], indicators: Sequence[Choice]) -> bytes:
+def years_text(years: Sequence[int]) -> str:
+    """Covered years as ranges: 2004—2026 年、2028 年 (“尚无” when none)."""
+    spans: list[list[int]] = []
+    for year in sorted(set(years)):
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return "、".join(f"{a}—{b} 年" if a != b else f"{a} 年" for a, b in spans) or "尚无"
+
+
+@dataclass(frozen=True)
+class Examples:
+    """The examples the 填写说明 gives, valid on the day the template is downloaded: a deadline date and a number
+    of working days that both fall inside the working-day calendar, and the covered years."""
+
+    day: date
+    workdays: int
+    covered_years: tuple[int, ...] = ()
+
+    def note(self, text: str) -> str:
+        d = self.day
+        return text.format(iso=d.isoformat(), slash=f"{d.year}/{d.month}/{d.day}", chinese=day_label(d),
+                           workdays=self.workdays, years=years_text(self.covered_years))
+
+
+def plan_template(*, year: int, units: Sequence[Choice], indicators: Sequence[Choice],
+                  examples: Examples | None = None) -> bytes:
     """The 年度工作任务 workbook: a data sheet with the headers (drop-down lists for the type, priority and units)
     and a 填写说明 sheet explaining every column and listing the valid units and indicators."""
+    examples = examples or Examples(day=date(year, 12, 31), workdays=20, covered_years=(year,))
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
@@ -427,7 +464,7 @@ def plan_template(*, year: int, units: Sequence[Choice], indicators: Sequence[Ch
     end = 2 + MAX_ROWS
     for col in ("code", "deadline"):
         for row in range(3, 503):
-            ws[f"{letters[col]}{row}"].number_format = "@" if col == "code" else "yyyy-mm-dd"
+            ws[f"{letters[col]}{row}"].number_format = "@" if col == "code" else 'yyyy"年"m"月"d"日"'
 
     guide = wb.create_sheet(GUIDE_SHEET)
     guide.column_dimensions["A"].width = 28
@@ -450,7 +487,7 @@ def plan_template(*, year: int, units: Sequence[Choice], indicators: Sequence[Ch
         row += 1
         guide.cell(row=row, column=1, value=header)
         guide.cell(row=row, column=2, value="必填" if key in REQUIRED else "可空")
-        guide.cell(row=row, column=3, value=note).alignment = Alignment(wrap_text=True, vertical="top")
+        guide.cell(row=row, column=3, value=examples.note(note)).alignment = Alignment(wrap_text=True, vertical="top")
     for _key, header, note in OPTIONAL_COLUMNS:
         row += 1
         guide.cell(row=row, column=1, value=header)
@@ -502,7 +539,8 @@ def plan_template(*, year: int, units: Sequence[Choice], indicators: Sequence[Ch
         assignees.add(f"{letters['assignee']}3:{letters['assignee']}{end}")
         ws.add_data_validation(assignees)
     deadline = DataValidation(allow_blank=True, showInputMessage=True, promptTitle="完成时限",
-                              prompt="填日期（如 2027-03-31），或“N个工作日”（如 20个工作日）")
+                              prompt=examples.note("填日期（如 {iso}），或“N个工作日”（如 {workdays}个工作日）；"
+                                                   "须在工作日历已覆盖的年份内"))
     deadline.add(f"{letters['deadline']}3:{letters['deadline']}{end}")
     ws.add_data_validation(deadline)
     wb.active = 0

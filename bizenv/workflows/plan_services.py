@@ -13,7 +13,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from bizenv.core import clock
 from bizenv.core.audit import audit_record
 from bizenv.core.errors import ApplicationError, ErrorCode
+from bizenv.core.periods import day_label
 from bizenv.organisations.models import Department, Region
 from bizenv.organisations.permissions import Permission, can, require_actor
 from bizenv.workflows import plan
@@ -45,8 +46,9 @@ class PlanLine:
     code: str
     title: str
     assignee: str
-    deadline_text: str
+    deadline_text: str  # as the command line prints it
     issued_on: date | None = None
+    deadline_label: str = ""  # as a page shows it (2026年12月31日)
     approved_on: date | None = None
     errors: list[RowError] = field(default_factory=list)
     spec: ItemSpec | None = None
@@ -191,24 +193,24 @@ def _check(row: PlanRow, ctx: _Context, *, source: str, batch: str) -> ItemSpec 
             codes.append(code)
     start = row.issued or ctx.today
     if row.issued and row.issued > ctx.today:
-        row.error("issued", f"{row.issued.isoformat()} 晚于今天（{ctx.today.isoformat()}）")
+        row.error("issued", f"{day_label(row.issued)} 晚于今天（{day_label(ctx.today)}）")
     if row.approved:
         if row.approved < start:
-            row.error("approved", f"{row.approved.isoformat()} 早于下发日期 {start.isoformat()}")
+            row.error("approved", f"{day_label(row.approved)} 早于下发日期 {day_label(start)}")
         elif row.approved > ctx.today:
-            row.error("approved", f"{row.approved.isoformat()} 晚于今天（{ctx.today.isoformat()}），尚未到来的日期不能记为办结")
+            row.error("approved", f"{day_label(row.approved)} 晚于今天（{day_label(ctx.today)}），尚未到来的日期不能记为办结")
     if row.deadline is not None:
         if row.deadline < start:
-            row.error("deadline", f"{row.deadline.isoformat()} 早于下发日期 {start.isoformat()}")
+            row.error("deadline", f"{day_label(row.deadline)} 早于下发日期 {day_label(start)}")
         elif not ctx.calendar.covers(row.deadline.year):
             from bizenv.workdays.calendar import uncovered_message
 
-            row.error("deadline", f"{row.deadline.isoformat()}：{uncovered_message([row.deadline.year])}")
+            row.error("deadline", f"{day_label(row.deadline)}：{uncovered_message([row.deadline.year])}")
     elif row.deadline_workdays:
         try:
             row.deadline = ctx.calendar.workday_add(start, row.deadline_workdays)
         except ApplicationError as exc:
-            row.error("deadline", f"自 {start.isoformat()} 起 {row.deadline_workdays} 个工作日无法计算：{exc.message}")
+            row.error("deadline", f"自 {day_label(start)} 起 {row.deadline_workdays} 个工作日无法计算：{exc.message}")
     if row.errors:
         return None
     return ItemSpec(
@@ -283,9 +285,11 @@ def _judge(*, actor, filename: str, content: bytes) -> PlanResult:
         unit = spec.assignee_department or spec.assignee_region if spec else None
         line = PlanLine(row=row.row, outcome="create", code=row.code, title=row.title,
                         assignee=unit.name if unit else row.assignee, deadline_text=row.deadline_text,
+                        deadline_label=row.deadline_label,
                         issued_on=row.issued, approved_on=row.approved, errors=row.errors, spec=spec)
         if spec is not None and row.deadline_workdays and row.deadline:
             line.deadline_text = f"{row.deadline_workdays}个工作日（{row.deadline.isoformat()}）"
+            line.deadline_label = f"{row.deadline_workdays}个工作日（{day_label(row.deadline)}）"
         if spec is not None:
             if row.code:
                 existing = WorkItem.objects.filter(code=row.code).first()
@@ -340,6 +344,9 @@ def plan_import(*, actor, filename: str, content: bytes) -> PlanResult:
                     raise ApplicationError(f"第 {line.row} 行未能导入：{exc.message}整个文件未导入。",
                                            code=exc.code, details=[f"第 {line.row} 行：{exc.message}"]) from exc
                 line.code, line.outcome = line.item.code, "created"
+            for line in result.lines:
+                if line.item is not None:  # the dates the items now have (the day of the import when none given)
+                    line.issued_on, line.approved_on = line.item.issued_on, line.item.approved_on
             if pending:
                 audit_record(actor=actor, action="work_plan.import", object_type="workflows.workplan",
                              object_id=result.sha256[:16], object_repr=filename[:300], new={
@@ -364,7 +371,39 @@ def plan_template_build() -> bytes:
     if version is not None:
         rows = version.indicators.select_related("parent").order_by("level", "sort_order", "code")
         indicators = [plan.Choice(i.code, i.name, i.parent.name if i.parent else "") for i in rows]
-    return plan.plan_template(year=clock.today().year, units=units, indicators=indicators)
+    return plan.plan_template(year=clock.today().year, units=units, indicators=indicators,
+                              examples=plan_examples())
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def plan_examples() -> plan.Examples:
+    """Examples for the template's 填写说明 that the import accepts today: a month end a few months ahead (or
+    nearer) and a number of working days from today, both inside the years the working-day calendar covers."""
+    from bizenv.workdays.calendar import WorkCalendar
+
+    today = clock.today()
+    calendar = WorkCalendar.load()
+    covered = tuple(sorted(calendar.covered_years))
+    day = today
+    for ahead in (3, 2, 1, 0):
+        month = today.month - 1 + ahead
+        candidate = _month_end(today.year + month // 12, month % 12 + 1)
+        if calendar.covers(candidate.year):
+            day = candidate
+            break
+    workdays = 1
+    for n in (20, 15, 10, 5, 3, 2):
+        try:
+            calendar.workday_add(today, n)
+        except ApplicationError:
+            continue
+        workdays = n
+        break
+    return plan.Examples(day=day, workdays=workdays, covered_years=covered)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ its row errors, confirm the one atomic import. Also the template and the ledger 
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,9 +17,11 @@ from bizenv.core.errors import ApplicationError
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission
 from bizenv.workflows import ledger, plan, plan_services, selectors
+from bizenv.workflows.models import WorkItem
 
 NAV = {"nav_active": "workflows"}
 SESSION_KEY = "workflows_plan_upload"
+RESULT_KEY = "workflows_plan_result"
 SHOWN_ROWS = 1000
 
 
@@ -45,6 +49,7 @@ def plan_import(request):
     if upload is None:
         return _page(request, error=ApplicationError("请选择要导入的年度工作任务模板（.xlsx）或台账 CSV 文件。"), status=400)
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(RESULT_KEY, None)
     try:
         if upload.size and upload.size > plan.MAX_BYTES:
             raise ApplicationError(f"文件大小为 {upload.size / 1048576:.1f} MB，超过 {plan.MAX_BYTES // 1048576} MB 的上限；"
@@ -74,7 +79,41 @@ def plan_commit(request):
         return _page(request, error=exc, status=409 if exc.code == "conflict" else 400)
     plan_services.plan_unstage(token=token)
     request.session.pop(SESSION_KEY, None)
-    return _page(request, result=result)
+    request.session[RESULT_KEY] = _kept(result)
+    return redirect("workflows:plan_done")  # POST/redirect/GET: refreshing the result page posts nothing
+
+
+def _kept(result: plan_services.PlanResult) -> dict:
+    """What the result page shows of a finished import, as the session keeps it."""
+    return {"filename": result.filename, "sha256": result.sha256, "source": result.source, "lines": [
+        {"row": line.row, "outcome": line.outcome, "code": line.code, "title": line.title,
+         "assignee": line.assignee, "deadline_text": line.deadline_text, "deadline_label": line.deadline_label,
+         "issued_on": line.issued_on.isoformat() if line.issued_on else "",
+         "approved_on": line.approved_on.isoformat() if line.approved_on else "",
+         "item": line.item.pk if line.item is not None else None} for line in result.lines]}
+
+
+def _restored(kept: dict) -> plan_services.PlanResult:
+    pks = [line["item"] for line in kept["lines"] if line["item"]]
+    items = WorkItem.objects.in_bulk(pks)
+    lines = [plan_services.PlanLine(
+        row=line["row"], outcome=line["outcome"], code=line["code"], title=line["title"], assignee=line["assignee"],
+        deadline_text=line["deadline_text"], deadline_label=line["deadline_label"],
+        issued_on=date.fromisoformat(line["issued_on"]) if line["issued_on"] else None,
+        approved_on=date.fromisoformat(line["approved_on"]) if line["approved_on"] else None,
+        item=items.get(line["item"])) for line in kept["lines"]]
+    return plan_services.PlanResult(filename=kept["filename"], sha256=kept["sha256"], source=kept["source"],
+                                    lines=lines, committed=True)
+
+
+@permission_required(Permission.MANAGE_WORK)
+def plan_done(request):
+    """The result of the last import (after the redirect from 确认导入)."""
+    kept = request.session.get(RESULT_KEY)
+    if not kept:
+        messages.info(request, "没有刚完成的导入结果可显示。请上传并预检文件后导入。")
+        return redirect("workflows:plan_import")
+    return _page(request, result=_restored(kept))
 
 
 @permission_required(Permission.MANAGE_WORK)
@@ -97,6 +136,7 @@ def ledger_export(request):
 urlpatterns = [
     path("plan/", plan_import, name="plan_import"),
     path("plan/commit/", plan_commit, name="plan_commit"),
+    path("plan/result/", plan_done, name="plan_done"),
     path("plan/template.xlsx", plan_template, name="plan_template"),
     path("ledger.xlsx", ledger_export, name="ledger_export"),
 ]

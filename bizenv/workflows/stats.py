@@ -123,10 +123,10 @@ def ontime_stats(facts: Iterable[ItemFact], *, as_of: date, by: str) -> list[Tal
     return list(tallies.values())
 
 
-def ontime_total(facts: Iterable[ItemFact], *, as_of: date) -> Tally:
-    """All items together."""
-    total = Tally(key="", name="合计")
-    for tally in ontime_stats(facts, as_of=as_of, by="unit"):
+def tally_sum(tallies: Iterable[Tally], *, name: str = "合计") -> Tally:
+    """The sum of some groups' counts (a table's 合计 row: exactly the rows above it)."""
+    total = Tally(key="", name=name)
+    for tally in tallies:
         total.due += tally.due
         total.on_time += tally.on_time
         total.overdue += tally.overdue
@@ -134,6 +134,11 @@ def ontime_total(facts: Iterable[ItemFact], *, as_of: date) -> Tally:
         total.days_overdue += tally.days_overdue
         total.overdue_codes.extend(tally.overdue_codes)
     return total
+
+
+def ontime_total(facts: Iterable[ItemFact], *, as_of: date) -> Tally:
+    """All items together."""
+    return tally_sum(ontime_stats(facts, as_of=as_of, by="unit"))
 
 
 def overdue_list(facts: Iterable[ItemFact], *, as_of: date) -> list[Judged]:

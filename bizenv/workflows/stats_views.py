@@ -22,7 +22,7 @@ def _rows(by: str, tallies: list[stats.Tally]) -> list[dict]:
     if by == "month":
         ordered = sorted(tallies, key=lambda t: t.key)
     else:
-        ordered = sorted(tallies, key=lambda t: (t.rate is None, -(t.rate or 0), -t.due, t.key))
+        ordered = charts.rate_order(tallies)
     name = {"kind": workbench.kind_label, "month": charts.month_label}.get(by, lambda key: None)
     return [{"tally": t, "name": name(t.key) or t.name} for t in ordered]
 
@@ -36,22 +36,27 @@ def ontime(request):
     total = stats.ontime_total(facts, as_of=as_of)
     grouped = {by: stats.ontime_stats(facts, as_of=as_of, by=by) for by, _title, _head in GROUPINGS}
     tables = [{"by": by, "title": title, "head": head, "rows": _rows(by, grouped[by]),
-               "any_due": any(t.due for t in grouped[by])} for by, title, head in GROUPINGS]
+               "total": stats.tally_sum(grouped[by]), "any_due": any(t.due for t in grouped[by])}
+              for by, title, head in GROUPINGS]
     overdue = stats.overdue_list(facts, as_of=as_of)
     pks = dict(items.filter(code__in=[j.fact.code for j in overdue]).values_list("code", "pk"))
     status_counts = workbench.status_counts(items)
+    bars = {by: charts.rate_bars(grouped[by]) for by in ("department", "region")}
     return render(request, "workflows/stats.html", {
         "nav_active": "workflows", "page_title": "按期完成率", "form": form, "as_of": as_of, "total": total,
-        "tables": tables,
+        "tables": [t for t in tables if t["rows"]],
+        "empty_tables": [t["title"] for t in tables if not t["rows"]],
+        "has_department": bool(tables[0]["rows"]), "has_region": bool(tables[1]["rows"]),
         "overdue": [{"judged": j, "pk": pks.get(j.fact.code),
                      "approved": j.fact.approved_on if j.fact.approved_on and j.fact.approved_on <= as_of else None}
                     for j in overdue],
         "charts": {
-            "department": charts.rate_bars(grouped["department"]) if tables[0]["any_due"] else None,
-            "region": charts.rate_bars(grouped["region"]) if tables[1]["any_due"] else None,
+            "department": bars["department"] if tables[0]["any_due"] else None,
+            "region": bars["region"] if tables[1]["any_due"] else None,
             "month": charts.monthly_chart(grouped["month"]) if tables[3]["any_due"] else None,
             "status": charts.status_ring(status_counts) if status_counts else None,
         },
+        "chart_heights": {by: charts.bars_height(option) for by, option in bars.items()},
         "item_count": sum(n for _s, _l, n in status_counts),
     })
 

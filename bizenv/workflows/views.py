@@ -70,8 +70,8 @@ def index(request):
     tab = request.GET.get("tab", "")
     if tab not in counts:
         tab = "todo" if "todo" in counts else "all"
-    form = ItemFilterForm(request.GET or None, units=workbench.unit_choices(),
-                          indicators=workbench.indicator_choices())
+    units = workbench.unit_choices(codes=workbench.visible_unit_codes(user=user))
+    form = ItemFilterForm(request.GET or None, units=units, indicators=workbench.indicator_choices())
     filters = form.filters()
     listed = selectors.item_list(user=user, **filters)
     wait, waiting_counts = request.GET.get("wait", ""), {}
@@ -127,7 +127,7 @@ def _event_rows(item: WorkItem) -> list[dict]:
 def _tone(action: str) -> str:
     if action in (Action.RETURN, Action.REJECT, Action.CANCEL):
         return "red"
-    if action == Action.SUPERVISE:
+    if action in (Action.SUPERVISE, "escalate", "letter", "interview"):  # 督办 and the escalation's own rows
         return "amber"
     if action == Action.APPROVE:
         return "green"
@@ -150,7 +150,8 @@ def _source(request, item: WorkItem) -> dict:
     }
 
 
-def detail_context(request, item: WorkItem, *, bound: dict | None = None, error: str = "", notice: str = "") -> dict:
+def detail_context(request, item: WorkItem, *, bound: dict | None = None, error: str = "", notice: str = "",
+                   warnings: list[str] | None = None) -> dict:
     """Everything the item's page shows; a bound form with errors is shown again, open, in place of a fresh one."""
     user, bound = request.user, bound or {}
     capacities = selectors.item_capacities(user=user, item=item)
@@ -168,10 +169,29 @@ def detail_context(request, item: WorkItem, *, bound: dict | None = None, error:
         "co_units": [d.name for d in item.co_departments.all()] + [r.name for r in item.co_regions.all()],
         "source": _source(request, item), "attachments": _files(workbench.item_attachments(item)),
         "timeline": _event_rows(item), "actions": actions, "action_error": error, "notice": notice,
+        "account_warnings": warnings or [], "progress": _progress(item),
         "capacities": [CAPACITY_LABELS[c] for c in Capacity if c in capacities],
         "can_edit": Capacity.ISSUER in capacities and item.status in (ItemStatus.DRAFT, ItemStatus.RETURNED),
         "is_overdue": item.is_open and item.deadline is not None and item.deadline < clock.today(),
     }
+
+
+def _progress(item: WorkItem) -> dict:
+    """The progress the item's page shows: its own, except after 审核退回 with no feedback since — the submission
+    set it to 100 %, so the page shows the progress of the latest feedback before that submission, or says that
+    the progress is yet to be updated."""
+    if item.status != ItemStatus.IN_PROGRESS:
+        return {"value": item.progress, "note": ""}
+    steps = list(item.events.filter(action__in=(Action.FEEDBACK, Action.SUBMIT, Action.REJECT))
+                 .order_by("-at", "-id").values_list("action", "progress")[:200])
+    if not steps or steps[0][0] != Action.REJECT:
+        return {"value": item.progress, "note": ""}
+    submitted = next((i for i, (action, _p) in enumerate(steps) if action == Action.SUBMIT), None)
+    earlier = next((p for action, p in steps[submitted + 1:] if action == Action.FEEDBACK and p is not None),
+                   None) if submitted is not None else None
+    if earlier is None:
+        return {"value": None, "note": "审核退回，进度待更新"}
+    return {"value": earlier, "note": "审核退回，进度待更新；显示申请办结前最近一次反馈的进度"}
 
 
 def _files(files):
@@ -200,6 +220,23 @@ def _done(action: Action, item: WorkItem, data) -> str:
         Action.CANCEL: "已撤销该任务。",
         Action.SPLIT: f"已分解为 {len(data.children) if data else 0} 项子任务并下发。",
     }[action]
+
+
+def _account_warnings(item: WorkItem, action: Action | None = None, data=None) -> list[str]:
+    """A warning for each unit the item (or its new sub-items) went to that has nobody able to act on it; the
+    action is not refused — the issuer may still want it recorded."""
+    if action == Action.SPLIT:
+        units = [(c.assignee_department, c.assignee_region) for c in (data.children if data else [])]
+    elif action in (None, Action.TRANSFER, Action.ISSUE):
+        units = [(item.assignee_department, item.assignee_region)]
+    else:
+        return []
+    out = []
+    for department, region in units:
+        line = workbench.unit_account_warning(department, region)
+        if line and line not in out:
+            out.append(line)
+    return out
 
 
 def _day(value) -> str:
@@ -232,14 +269,20 @@ def item_act(request, pk: int, action: str):
         else:
             after = selectors.item_get(user=request.user, pk=pk)
             notice = _done(act, after or WorkItem.objects.get(pk=pk), data)
+            warnings = _account_warnings(after or WorkItem.objects.get(pk=pk), act, data)
             if after is None:  # transferred to a unit whose items this user does not see
                 messages.success(request, notice + "该任务已不在您的查看范围内。")
+                for line in warnings:
+                    messages.warning(request, line)
                 if request.htmx:
                     return HttpResponseClientRedirect(reverse("workflows:index"))
                 return redirect("workflows:index")
             if request.htmx:
-                return render(request, "workflows/_item_body.html", detail_context(request, after, notice=notice))
+                return render(request, "workflows/_item_body.html",
+                              detail_context(request, after, notice=notice, warnings=warnings))
             messages.success(request, notice)
+            for line in warnings:
+                messages.warning(request, line)
             return redirect(reverse("workflows:item", args=[pk]) + "#timeline")
     item = item_or_404(request, pk)
     context = detail_context(request, item, bound={act: form})
@@ -292,6 +335,8 @@ def item_new(request):
             else:
                 messages.success(request, f"任务已下发至{item.assignee_name}，完成时限 {_day(item.deadline)}。"
                                  if issue else "任务已保存为草稿；确认无误后请在本页下发。")
+                for line in _account_warnings(item):
+                    messages.warning(request, line)
                 return redirect("workflows:item", pk=item.pk)
         status = 400
     else:
@@ -321,6 +366,8 @@ def item_edit(request, pk: int):
             else:
                 if "issue" not in request.POST:
                     messages.success(request, "已保存修改。")
+                    for line in _account_warnings(item):
+                        messages.warning(request, line)
                     return redirect("workflows:item", pk=item.pk)
                 try:
                     services.item_act(actor=request.user, item=item, action=Action.ISSUE)
@@ -329,6 +376,8 @@ def item_edit(request, pk: int):
                 else:
                     item.refresh_from_db()
                     messages.success(request, f"已保存修改并下发至{item.assignee_name}，完成时限 {_day(item.deadline)}。")
+                for line in _account_warnings(item):
+                    messages.warning(request, line)
                 return redirect("workflows:item", pk=item.pk)
         status = 400
     else:

@@ -18,7 +18,9 @@ from bizenv.workflows.models import ItemFile, ItemKind, ItemStatus, WorkItem
 from bizenv.workflows.transitions import ACTION_LABELS, Action
 
 ACTING_LEVELS = (RegionLevel.COUNTY, RegionLevel.DISTRICT, RegionLevel.ZONE)
-EVENT_LABELS = {"create": "创建", "update": "修改"}
+# Timeline rows that are not transitions: item_create/item_update, and escalation_services' steps, letters and
+# interviews (escalation_services.EVENT_*).
+EVENT_LABELS = {"create": "创建", "update": "修改", "escalate": "升级督办", "letter": "提醒函", "interview": "约谈"}
 STATUS_CSS = {
     ItemStatus.DRAFT: "st-draft", ItemStatus.ISSUED: "st-issued", ItemStatus.RETURNED: "st-returned",
     ItemStatus.IN_PROGRESS: "st-progress", ItemStatus.SUBMITTED: "st-submitted", ItemStatus.APPROVED: "st-approved",
@@ -29,18 +31,57 @@ STATUS_CSS = {
 # Units, people and indicators for the forms
 
 
-def unit_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+NO_ACCOUNT = "（暂无账号）"
+
+
+def units_without_accounts() -> set[str]:
+    """The codes of the units nobody can act for: a department without an active user holding the department
+    role, a county (district, zone) without an active county-role user granted on it or on a region above it."""
+    staffed = set(RoleGrant.objects.filter(role=Role.DEPARTMENT, user__is_active=True, user__department__isnull=False)
+                  .values_list("user__department__code", flat=True))
+    granted = set(RoleGrant.objects.filter(role=Role.COUNTY, user__is_active=True, region__isnull=False)
+                  .values_list("region__path", flat=True))
+    out = {code for code in Department.objects.exclude(kind=DepartmentKind.OFFICE).values_list("code", flat=True)
+           if code not in staffed}
+    out |= {code for code, path in Region.objects.filter(level__in=ACTING_LEVELS).values_list("code", "path")
+            if not any(path.startswith(above) for above in granted)}
+    return out
+
+
+def unit_account_warning(department: Department | None, region: Region | None) -> str:
+    """A warning line when the unit has nobody who can act on its items (empty when it has)."""
+    unit = department or region
+    if unit is None or unit.code not in units_without_accounts():
+        return ""
+    return f"{unit.name}尚无可办理任务的账号，请联系系统管理员开通。"
+
+
+def unit_choices(*, mark_unstaffed: bool = False, codes: set[str] | None = None,
+                 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """The units an item can be assigned or transferred to, grouped: departments (not the office), then the
-    counties, districts and zones, each by its code."""
-    departments = [(d.code, d.name) for d in Department.objects.exclude(kind=DepartmentKind.OFFICE)
-                   .order_by("sort_order", "code")]
-    regions = [(r.code, r.name) for r in Region.objects.filter(level__in=ACTING_LEVELS).order_by("path")]
+    counties, districts and zones, each by its code. `mark_unstaffed` marks the units nobody can act for
+    “（暂无账号）”; `codes` keeps only those units."""
+    unstaffed = units_without_accounts() if mark_unstaffed else set()
+
+    def label(unit) -> str:
+        return unit.name + NO_ACCOUNT if unit.code in unstaffed else unit.name
+
+    departments = [(d.code, label(d)) for d in Department.objects.exclude(kind=DepartmentKind.OFFICE)
+                   .order_by("sort_order", "code") if codes is None or d.code in codes]
+    regions = [(r.code, label(r)) for r in Region.objects.filter(level__in=ACTING_LEVELS).order_by("path")
+               if codes is None or r.code in codes]
     groups = []
     if departments:
         groups.append(("部门", departments))
     if regions:
         groups.append(("县（市、区）", regions))
     return groups
+
+
+def visible_unit_codes(*, user) -> set[str]:
+    """The 责任单位 of the items the user may see (the workbench's unit filter offers only these)."""
+    rows = selectors.item_list(user=user).values_list("assignee_department__code", "assignee_region__code")
+    return {code for pair in rows.distinct() for code in pair if code}
 
 
 def person_choices() -> list[tuple[str, list[tuple[str, str]]]]:

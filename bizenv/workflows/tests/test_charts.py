@@ -33,12 +33,15 @@ def test_rate_bars_give_each_unit_its_percent_and_counts_highest_at_the_top():
     option = charts.rate_bars(stats.ontime_stats(FACTS, as_of=AS_OF, by="unit"))
 
     data = option["series"][0]["data"]
-    # ECharts draws a category axis bottom-up: the last entry is the top bar.
-    assert [d["key"] for d in data] == ["samr", "990101", "990102"]
-    assert [d["value"] for d in data] == [0.0, 50.0, 100.0]
+    # the axis is inverted: the first entry is the top bar, in the order of the table beside the chart
+    assert option["yAxis"]["inverse"] is True
+    assert [d["key"] for d in data] == ["990102", "990101", "samr"]
+    assert [d["value"] for d in data] == [100.0, 50.0, 0.0]
     assert data[1]["name"] == "东湖县（应完成 2 项，按期 1 项，逾期 1 项）"
-    assert option["yAxis"]["data"] == ["市市场监管局", "东湖县", "西山县"]
-    assert [d["itemStyle"]["color"] for d in data] == [charts.LATE, charts.LATE, charts.GOOD]
+    assert option["yAxis"]["data"] == ["西山县", "东湖县", "市市场监管局"]
+    assert [d["itemStyle"]["color"] for d in data] == [charts.GOOD, charts.LATE, charts.LATE]
+    tallies = stats.ontime_stats(FACTS, as_of=AS_OF, by="unit")
+    assert [d["key"] for d in data] == [t.key for t in charts.rate_order(tallies) if t.due]
     assert option["xAxis"]["max"] == 100 and option["series"][0]["label"]["formatter"] == "{c}%"
 
 
@@ -75,5 +78,13 @@ def test_the_status_ring_names_statuses_in_chinese_and_skips_empty_ones():
 def test_percent_rounds_to_one_decimal_and_keeps_none():
     assert charts.percent(2 / 3) == 66.7 and charts.percent(None) is None
     assert charts.month_label("2026-03") == "2026年3月"
-    assert charts.rate_bars([Tally(key="x", name="很长很长很长的单位名称", due=1, on_time=1)])["yAxis"]["data"] == [
-        "很长很长很长的…"]
+
+
+def test_long_unit_names_wrap_instead_of_being_cut():
+    option = charts.rate_bars([Tally(key="x", name="市人力资源社会保障局", due=1, on_time=1),
+                               Tally(key="y", name="高新技术产业开发区管委会", due=2, on_time=1)])
+    assert option["yAxis"]["data"] == ["市人力资源社会保障局", "高新技术产业开发区管委会"]
+    label = option["yAxis"]["axisLabel"]
+    assert label["overflow"] == "break" and label["width"] > 0 and label["interval"] == 0
+    assert option["grid"]["containLabel"] is True
+    assert charts.bars_height(option) >= 360

@@ -253,6 +253,22 @@ def test_a_letter_by_hand_is_the_offices_and_only_for_an_active_warning(warning,
     assert not Letter.objects.exists()
 
 
+def test_a_second_letter_on_the_same_day_needs_confirming(warning, office, make_item):
+    first = services.letter_create(actor=office, warning=warning)
+    with pytest.raises(ApplicationError) as err:
+        services.letter_create(actor=office, warning=warning)  # pressed twice
+    assert err.value.code == ErrorCode.CONFLICT
+    assert err.value.message.startswith(f"今天已生成提醒函 {first.number}，未再生成")
+    assert Letter.objects.count() == 1 and AuditLog.objects.filter(action="letter.create").count() == 1
+    second = services.letter_create(actor=office, warning=warning, again=True)
+    assert second.number == "营商提醒〔2026〕2号" and Letter.objects.count() == 2
+    item = make_item(assignee="990101")
+    services.letter_create(actor=office, item=item)  # another target: no question asked
+    with pytest.raises(ApplicationError) as err:
+        services.letter_create(actor=office, item=item)
+    assert err.value.code == ErrorCode.CONFLICT and "营商提醒〔2026〕3号" in err.value.message
+
+
 def test_letter_numbers_run_per_year_and_a_number_taken_meanwhile_is_retried(warning, office, monkeypatch):
     first = services.letter_create(actor=office, warning=warning)
     real = services._last_seq
@@ -264,7 +280,7 @@ def test_letter_numbers_run_per_year_and_a_number_taken_meanwhile_is_retried(war
         return 0 if len(calls) == 1 else real(year)
 
     monkeypatch.setattr(services, "_last_seq", stale_then_real)
-    second = services.letter_create(actor=office, warning=warning)
+    second = services.letter_create(actor=office, warning=warning, again=True)
     assert (first.seq, second.seq) == (1, 2) and second.number == "营商提醒〔2026〕2号" and len(calls) == 2
     Letter.objects.create(number="营商提醒〔2027〕1号", year=2027, seq=1, title="x", scope_region=warning.region,
                           path="", sha256="")
@@ -317,7 +333,7 @@ def test_an_overdue_item_is_reminded_lettered_supervised_and_put_up_for_an_inter
     events = list(item.events.filter(action__in=["escalate", "supervise"]).values_list("action", "text"))
     assert [a for a, _ in events] == ["escalate", "escalate", "supervise", "escalate", "escalate"]
     assert "升级督办（提醒函）" in events[1][1] and letter.number in events[1][1]
-    assert "已逾期" in events[2][1]
+    assert "已逾期 8 个工作日（12 个日历日）" in events[2][1]  # 11-25 → 12-07
     assert Notification.objects.filter(recipient=office, kind="escalation", url__contains=f"item={item.pk}").exists()
 
 
@@ -384,8 +400,31 @@ def test_a_wrong_interview_record_saves_nothing(warning, office, commitments, he
 def test_an_interview_about_an_item_is_on_its_timeline(overdue_item, office):
     interview = services.interview_record(actor=office, item=overdue_item, held_on="2026-12-03", participants="张三",
                                           minutes="说明原因", commitments=[{"text": "本周办结", "deadline": "2026-12-04"}])
-    event = ItemEvent.objects.filter(item=overdue_item, action="escalate").latest("id")
+    event = ItemEvent.objects.filter(item=overdue_item, action="interview").latest("id")
     assert "约谈东湖县" in event.text and interview.commitments[0]["item"] in event.text
+
+
+def test_escalation_rows_on_an_items_timeline_have_chinese_labels_and_an_amber_tone(settings, overdue_item, office):
+    from django.test import Client
+
+    from bizenv.workflows.api import event_out
+
+    settings.BIZENV_TODAY = "2026-12-03"
+    services.escalation_advance(actor=None)  # 提醒
+    services.letter_create(actor=office, item=overdue_item)
+    services.interview_record(actor=office, item=overdue_item, held_on="2026-12-03", participants="张三",
+                              minutes="说明原因")
+    labels = [event_out(e)["action_label"] for e in overdue_item.events.filter(action__in=["escalate", "letter", "interview"])
+              .order_by("id")]
+    assert labels == ["升级督办", "提醒函", "约谈"]
+    client = Client()
+    client.force_login(office)
+    html = client.get(f"/workflows/items/{overdue_item.pk}/").content.decode()
+    for action in ("escalate", "letter", "interview"):
+        assert f'class="tone-amber" data-action="{action}"' in html
+    detail = client.get(f"/api/v1/workflows/items/{overdue_item.pk}").json()
+    assert {"升级督办", "提醒函", "约谈"} <= {e["action_label"] for e in detail["timeline"]}
+    assert "办理" not in {e["action_label"] for e in detail["timeline"]}
 
 
 def test_only_the_office_records_an_interview(overdue_item, county_user):

@@ -144,6 +144,21 @@ def test_the_warning_page_shows_the_escalation_panel_and_the_office_makes_a_lett
     assert "营商提醒〔2026〕1号" in county and "生成提醒函" not in county
 
 
+def test_a_second_letter_on_the_same_day_is_asked_for_first(warning, office):
+    client = client_of(office)
+    client.post("/workflows/letters/new/", {"warning": warning.pk})
+    response = client.post("/workflows/letters/new/", {"warning": warning.pk}, follow=True)  # pressed again
+    assert Letter.objects.count() == 1
+    page = response.content.decode()
+    assert "今天已生成提醒函 营商提醒〔2026〕1号，未再生成" in page
+    panel = re.search(r'<div id="escalation">(.*?)<div class="card" id="measures">', page, re.S).group(1)
+    assert "今天已生成提醒函 营商提醒〔2026〕1号，确定再生成一份吗？" in text_of(panel)
+    form = re.search(r'<form[^>]*letters/new/[^>]*>(.*?)</form>', panel, re.S).group(1)
+    assert 'name="again" value="1"' in form and "确定再生成" in form
+    response = client.post("/workflows/letters/new/", {"warning": warning.pk, "again": "1"}, follow=True)
+    assert "已生成提醒函 营商提醒〔2026〕2号" in response.content.decode() and Letter.objects.count() == 2
+
+
 def test_a_county_cannot_make_a_letter(warning, county_user):
     response = client_of(county_user).post("/workflows/letters/new/", {"warning": warning.pk})
     assert response.status_code == 403 and not Letter.objects.exists()
@@ -172,10 +187,16 @@ def test_the_office_records_an_interview_with_commitments(warning, office, count
     client = client_of(office)
     form = client.get(f"/workflows/interviews/new/?warning={warning.pk}").content.decode()
     assert "约谈对象： 东湖县" in text_of(form) and form.count('name="c4-text"') == 1
+    # the unit is chosen by name, the interviewed unit preselected; no code to type
+    assert "编码" not in text_of(form) and 'type="text" name="c0-assignee"' not in form
+    select = re.search(r'<select name="c0-assignee"[^>]*>(.*?)</select>', form, re.S).group(1)
+    assert '<option value="990101" selected>东湖县</option>' in select and ">市市场监管局</option>" in select
+    assert select.index('label="部门"') < select.index('label="县（市、区）"')
     data = {"warning": warning.pk, "held_on": "2026-12-02", "place": "市政务服务中心", "participants": "营商办 张三；东湖县 李四",
             "minutes": "听取整改情况汇报。", "commitment_rows": "5",
             "c0-text": "月底前实现开办企业一日办结", "c0-deadline": "2026-12-31",
-            "c1-text": "市场监管局派员指导", "c1-deadline": "2026-12-20", "c1-assignee": "samr"}
+            "c1-text": "市场监管局派员指导", "c1-deadline": "2026-12-20", "c1-assignee": "samr",
+            "c2-assignee": "990101", "c3-assignee": "990101", "c4-assignee": "990101"}  # blank rows, unit preselected
     response = client.post("/workflows/interviews/new/", data, follow=True)
     interview = Interview.objects.get()
     assert response.redirect_chain[-1][0] == f"/workflows/interviews/{interview.pk}/"
@@ -318,5 +339,5 @@ def test_a_letter_from_an_items_page_and_the_items_escalation_partial(make_item,
     office_html = render_to_string("workflows/_item_escalation.html",
                                    services.item_escalation_context(user=office, item=item), request=request)
     assert "生成提醒函" in office_html and f"?item={item.pk}" in office_html
-    event = item.events.get(action="escalate")
+    event = item.events.get(action="letter")
     assert event.text == "营商办发出提醒函 营商提醒〔2026〕1号" and event.actor == office

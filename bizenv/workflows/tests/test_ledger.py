@@ -65,6 +65,10 @@ def test_the_ledger_has_one_row_per_item_with_dates_status_and_standing(items, c
     assert (late["按期情况"], late["逾期天数"]) == ("逾期完成", 12)
     assert (overdue["按期情况"], overdue["逾期天数"], overdue["状态"]) == ("逾期未完成", 18, "待受理")
     assert same_day["按期情况"] == "按期完成"
+    header = [c.value for c in wb["任务台账"][1]]
+    tz001 = next(r for r in wb["任务台账"].iter_rows(min_row=2) if r[0].value == "TZ-001")
+    deadline_cell = tz001[header.index("完成时限")]
+    assert deadline_cell.is_date and deadline_cell.number_format == 'yyyy"年"m"月"d"日"'  # shown 2026年6月30日
     pending = rows[items.code]
     assert pending["状态"] == "办理中" and pending["进度（%）"] == 60 and pending["按期情况"] == "未到期"
     assert pending["涉及指标"] == "开办企业时间" and pending["受理日期"] == datetime(2026, 12, 3)

@@ -64,9 +64,12 @@ def test_the_warning_context_names_indicator_parent_figures_and_deadline():
     facts = letters.sample_context()
     assert facts["number"] == "营商提醒〔2026〕1号"
     assert "“开办企业时间”（所属一级指标：开办企业）" in facts["intro"]
-    assert "本地区为 12工作日，各地区平均为 6.50工作日" in facts["status_text"]
-    assert "最优地区示例区为 3工作日" in facts["status_text"] and "标杆值为 1工作日" in facts["status_text"]
-    assert "已 5 个工作日未上报整改举措" in facts["status_text"]
+    # the figures are stated once, in the table: neither the opening sentence nor the status line repeats them
+    assert facts["intro"].endswith("触发红色预警（超出预警线）。")
+    assert facts["status_text"] == "截至2026年12月1日，该预警已 5 个工作日未上报整改举措。"
+    for figure in ("12工作日", "6.50工作日", "3工作日", "主要数据"):
+        assert figure not in facts["intro"] + facts["status_text"]
+    assert facts["contact"] == "联系人：张三（市优化营商环境工作领导小组办公室）"
     assert facts["deadline_text"].startswith("请于2026年12月8日前")
     rows = {r["label"]: r["value"] for r in facts["rows"]}
     assert rows["指标"] == "开办企业时间" and rows["所属一级指标"] == "开办企业"
@@ -78,13 +81,16 @@ def test_the_warning_context_names_indicator_parent_figures_and_deadline():
 def test_the_item_context_says_how_late():
     item = letters.ItemLetterFacts(code="RW-2026-0007", title="压缩开办时间", assignee_name="东湖县",
                                    issued_on=date(2026, 11, 10), deadline=date(2026, 11, 25), status_label="办理中",
-                                   progress=40, overdue_workdays=6, indicator_names=["开办企业时间"])
+                                   progress=40, overdue_workdays=6, indicator_names=["开办企业时间"], overdue_days=8)
     context = letters.item_letter_context(item=item, number="营商提醒〔2026〕2号", issued_on=date(2026, 12, 3),
                                           deadline=date(2026, 12, 10), recipient="东湖县")
     assert context["title"] == "关于任务“压缩开办时间”逾期的提醒函"
-    assert "已逾期 6 个工作日仍未办结（当前状态：办理中，办理进度 40%）" in context["status_text"]
+    # working days (the rules) and calendar days (the on-time statistics) side by side
+    assert context["status_text"] == "截至2026年12月3日，该任务已逾期 6 个工作日（8 个日历日）仍未办结。"
     rows = {r["label"]: r["value"] for r in context["rows"]}
-    assert rows["完成时限"] == "2026年11月25日" and rows["已逾期"] == "6 个工作日" and rows["涉及指标"] == "开办企业时间"
+    assert rows["完成时限"] == "2026年11月25日" and rows["已逾期"] == "6 个工作日（8 个日历日）"
+    assert rows["涉及指标"] == "开办企业时间" and rows["当前状态"] == "办理中" and rows["办理进度"] == "40%"
+    assert context["contact"] == "联系人：营商办（市优化营商环境工作领导小组办公室）"  # made by the daily job
 
 
 def test_the_shipped_template_is_what_build_template_makes(tmp_path):
@@ -104,9 +110,11 @@ def test_a_warning_letter_names_number_indicator_figures_and_deadline(warning, o
     assert paragraphs[1] == "营商提醒〔2026〕1号"
     assert paragraphs[2] == "关于东湖县“开办企业时间”预警整改的提醒函"
     assert paragraphs[3] == "东湖县："
-    assert "“开办企业时间”（所属一级指标：开办企业）2026年10月触发红色预警（超出预警线）" in text
-    assert "本地区为 12工作日，各地区平均为" in text
+    assert "“开办企业时间”（所属一级指标：开办企业）2026年10月触发红色预警（超出预警线）。" in text
+    assert "12工作日" not in text and "主要数据" not in text and "平均为" not in text  # figures: the table only
     assert "请于2026年12月15日前将整改情况书面报送市营商环境建设专班办公室。" in text
+    assert f"联系人：{office.display_name}（市营商环境建设专班办公室）" in paragraphs
+    assert "联系方式见" not in text
     assert paragraphs[-1] == "2026年12月3日"
     table = {r[0]: r[1] for r in rows}
     assert table["指标"] == "开办企业时间" and table["所属一级指标"] == "开办企业"
@@ -130,10 +138,59 @@ def test_an_item_letter_names_its_deadline_and_days_overdue(make_item, county_us
     text = "\n".join(paragraphs)
     assert letter.indicator_name == "开办企业时间" and letter.deadline == date(2026, 12, 10)
     assert "营商提醒〔2026〕1号" in paragraphs and f"关于任务“{item.title}”逾期的提醒函" in paragraphs
-    assert "截至2026年12月3日，该任务已逾期 6 个工作日仍未办结" in text
+    assert "截至2026年12月3日，该任务已逾期 6 个工作日（8 个日历日）仍未办结。" in text
     assert "请于2026年12月10日前办结该任务或书面报送情况说明。" in text
     table = {r[0]: r[1] for r in rows}
-    assert table["任务编号"] == item.code and table["完成时限"] == "2026年11月25日" and table["已逾期"] == "6 个工作日"
+    assert table["任务编号"] == item.code and table["完成时限"] == "2026年11月25日"
+    assert table["已逾期"] == "6 个工作日（8 个日历日）"
+    from bizenv.workflows import stats
+    from bizenv.workflows.selectors import item_facts
+
+    judged = stats.judge(item_facts(items=WorkItem.objects.filter(pk=item.pk))[0], as_of=date(2026, 12, 3))
+    assert judged.days_overdue == 8  # the statistics page's figure is the letter's calendar days
+
+
+def test_a_warning_letter_takes_the_deadline_of_the_open_item_about_it(warning, office, make_item, settings):
+    settings.BIZENV_TODAY = "2026-12-03"
+    item = make_item(assignee="990101", warning=warning, deadline=date(2026, 12, 28), title="整改开办企业时间")
+    make_item(assignee="990101", warning=warning, deadline=date(2026, 12, 31), title="后续整改")
+    letter = services.letter_create(actor=office, warning=warning)
+    assert letter.deadline == date(2026, 12, 28) and letter.facts["deadline_item"] == item.code
+    paragraphs, _rows = docx_text(services.letter_word(letter=letter))
+    assert (f"请按整改任务 {item.code} 的完成时限，于2026年12月28日前完成整改，"
+            f"并将整改情况书面报送市营商环境建设专班办公室。") in paragraphs
+
+
+def test_without_an_open_item_the_letter_asks_within_the_default_working_days(warning, office, make_item, settings):
+    from bizenv.workdays.calendar import WorkCalendar
+
+    settings.BIZENV_TODAY = "2026-12-03"
+    done = make_item(assignee="990101", warning=warning, deadline=date(2026, 12, 28))
+    WorkItem.objects.filter(pk=done.pk).update(status="cancelled")  # a finished item sets no deadline
+    letter = services.letter_create(actor=office, warning=warning)
+    expected = WorkCalendar.load().workday_add(date(2026, 12, 3), services.LETTER_REPLY_WORKDAYS)
+    assert letter.deadline == expected and letter.facts["deadline_item"] == ""
+
+
+def test_an_item_letter_before_the_deadline_repeats_the_items_deadline(make_item, office, settings):
+    settings.BIZENV_TODAY = "2026-12-03"
+    item = make_item(assignee="990101", deadline=date(2026, 12, 20))
+    letter = services.letter_create(actor=office, item=item)
+    assert letter.deadline == date(2026, 12, 20)
+    paragraphs, _rows = docx_text(services.letter_word(letter=letter))
+    assert "请于该任务完成时限2026年12月20日前办结该任务或书面报送情况说明。" in paragraphs
+
+
+def test_the_daily_jobs_letter_names_the_office_as_contact(make_item, settings):
+    settings.BIZENV_TODAY = "2026-12-03"
+    item = make_item(assignee="990101")
+    WorkItem.objects.filter(pk=item.pk).update(deadline=date(2026, 11, 25), issued_on=date(2026, 11, 10))
+    for day in ("2026-12-03", "2026-12-04"):
+        settings.BIZENV_TODAY = day
+        services.escalation_advance(actor=None)
+    letter = Letter.objects.get(item=item)
+    paragraphs, _rows = docx_text(services.letter_word(letter=letter))
+    assert "联系人：营商办（市营商环境建设专班办公室）" in paragraphs
 
 
 @pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) is not installed: no PDF conversion")
@@ -193,7 +250,7 @@ def test_the_office_replaces_the_template_and_new_letters_use_it(warning, office
     assert paragraphs[0] == "东湖市优化营商环境办公室（定制）" and paragraphs[1] == "营商提醒〔2026〕1号"
     assert services.document_template_reset(actor=office, key="reminder_letter") is True
     assert not DocumentTemplate.objects.exists()
-    again = services.letter_create(actor=office, warning=warning)
+    again = services.letter_create(actor=office, warning=warning, again=True)
     assert docx_text(services.letter_word(letter=again))[0][0] == "市营商环境建设专班办公室"
 
 

@@ -4,6 +4,7 @@ errors, one atomic commit, re-imports that change nothing, and every bad input l
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -72,6 +73,22 @@ def test_the_template_has_the_columns_lists_and_guide(world):
     assert any(row[0] == "完成时限" and "N个工作日" in row[2] for row in texts)
 
 
+def test_the_guide_examples_are_accepted_today(world):
+    """The 填写说明's example date and working days are inside the calendar on the day of the download (in
+    December too, when next year is not covered), and the guide says who maintains the calendar."""
+    from bizenv.workdays.calendar import WorkCalendar
+
+    guide = load_workbook(io.BytesIO(plan_template_build()))[plan.GUIDE_SHEET]
+    note = next(row[2] for row in guide.iter_rows(values_only=True) if row[0] == "完成时限")
+    assert "2027" not in note and "工作日历" in note and "系统管理员" in note
+    iso = re.search(r"(\d{4}-\d{2}-\d{2})", note).group(1)
+    workdays = re.search(r"如“(\d+)个工作日”", note).group(1)
+    assert date.fromisoformat(iso).year in WorkCalendar.load().covered_years
+    rows = [["E-1", "示例日期", "", "", "", "samr", "", iso, ""],
+            ["E-2", "示例工作日", "", "", "", "samr", "", f"{workdays}个工作日", ""]]
+    assert problems_of(plan_preview(actor=world, filename="plan.xlsx", content=plan_file(rows))) == []
+
+
 def test_an_empty_template_is_refused_as_having_no_rows(world):
     with pytest.raises(ApplicationError) as err:
         plan_preview(actor=world, filename="plan.xlsx", content=plan_template_build())
@@ -85,7 +102,8 @@ def test_preview_writes_nothing_and_the_import_creates_and_issues_every_item(wor
     content = plan_file(good_rows())
     preview = plan_preview(actor=world, filename="2026年度工作任务.xlsx", content=content)
     assert problems_of(preview) == [] and preview.to_create == 3 and preview.source == ItemSource.PLAN
-    assert [line.deadline_text for line in preview.lines] == ["2026-12-25", "20个工作日（2026-12-31）", "2026-12-30"]
+    assert [line.deadline_label for line in preview.lines] == ["2026年12月25日", "20个工作日（2026年12月31日）",
+                                                              "2026年12月30日"]
     assert WorkItem.objects.count() == 0 and ItemEvent.objects.count() == 0
 
     result = plan_import(actor=world, filename="2026年度工作任务.xlsx", content=content)
@@ -134,9 +152,9 @@ def test_real_dates_and_the_three_text_forms_are_read(text, world):
     result = plan_preview(actor=world, filename="plan.xlsx", content=plan_file(rows))
     expected = date(2026, 12, 31) if "1/5" not in str(text) and "1 月 5" not in str(text) else date(2026, 1, 5)
     if expected < TODAY:  # noqa: F405
-        assert problems_of(result) == [(3, "完成时限", "2026-01-05 早于下发日期 2026-12-03")]
+        assert problems_of(result) == [(3, "完成时限", "2026年1月5日 早于下发日期 2026年12月3日")]
     else:
-        assert problems_of(result) == [] and result.lines[0].deadline_text == "2026-12-31"
+        assert problems_of(result) == [] and result.lines[0].deadline_label == "2026年12月31日"
 
 
 # ---------------------------------------------------------------- the ledger CSV
@@ -177,14 +195,15 @@ BAD_ROWS = [
     (["A-1", "任务", "", "", "", "nosuch", "", "2026-12-20", ""], "责任单位", "“nosuch”不是已有部门或地区的编码或名称"),
     (["A-1", "任务", "", "", "", "990109", "", "2026-12-20", ""], "责任单位", "“990109”不是已有部门或地区"),
     (["A-1", "任务", "", "", "", "samr", "不存在局", "2026-12-20", ""], "协办单位", "“不存在局”不是已有部门或地区"),
-    (["A-1", "任务", "", "", "", "samr", "", "2026-11-30", ""], "完成时限", "2026-11-30 早于下发日期 2026-12-03"),
+    (["A-1", "任务", "", "", "", "samr", "", "2026-11-30", ""], "完成时限", "2026年11月30日 早于下发日期 2026年12月3日"),
     (["A-1", "任务", "", "", "", "samr", "", "2031-03-01", ""], "完成时限", "工作日历未覆盖 2031 年"),
-    (["A-1", "任务", "", "", "", "samr", "", "明年三月底", ""], "完成时限", "应为日期，如 2027-03-31、2027/3/31 或 2027年3月31日，或“N个工作日”，收到的是“明年三月底”"),
+    (["A-1", "任务", "", "", "", "samr", "", "明年三月底", ""], "完成时限", "应为日期，如 2026-03-31、2026/3/31 或 2026年3月31日，或“N个工作日”，收到的是“明年三月底”"),
     (["A-1", "任务", "", "", "", "samr", "", "2026.12.31", ""], "完成时限", "收到的是“2026.12.31”"),
     (["A-1", "任务", "", "", "", "samr", "", "31/12/2026", ""], "完成时限", "收到的是“31/12/2026”"),
     (["A-1", "任务", "", "", "", "samr", "", "2026-02-30", ""], "完成时限", "“2026-02-30”不是有效的日期"),
     (["A-1", "任务", "", "", "", "samr", "", "", ""], "完成时限", "不能为空"),
     (["A-1", "任务", "", "", "", "samr", "", "400个工作日", ""], "完成时限", "工作日数应在 1 到 365 之间"),
+    (["A-1", "任务", "", "", "", "samr", "", "30个工作日", ""], "完成时限", "自 2026年12月3日 起 30 个工作日无法计算"),
     (["A-1", "任务", "", "", "", "samr", "", "30个工作日", ""], "完成时限", "工作日历未覆盖 2027 年"),
     (["A-1", "", "", "", "", "samr", "", "2026-12-20", ""], "任务名称", "不能为空"),
     (["A-1", "任务", "", "专项任务", "", "samr", "", "2026-12-20", ""], "任务类型", "“专项任务”不是任务类型，应为：年度任务、整改任务、督办事项、材料征集"),
@@ -251,10 +270,10 @@ def test_a_name_shared_by_two_units_asks_for_the_code(world):
 
 
 LEDGER_BAD = [
-    ("X-1,任务,samr,2026-12-20,2026-11-10,2026-11-01\n", "办结日期", "2026-11-01 早于下发日期 2026-11-10"),
-    ("X-1,任务,samr,2026-12-20,2026-12-01,2026-12-15\n", "办结日期", "晚于今天（2026-12-03）"),
-    ("X-1,任务,samr,2026-12-28,2026-12-25,\n", "下发日期", "2026-12-25 晚于今天（2026-12-03）"),
-    ("X-1,任务,samr,2026-05-20,2026-06-01,\n", "完成时限", "2026-05-20 早于下发日期 2026-06-01"),
+    ("X-1,任务,samr,2026-12-20,2026-11-10,2026-11-01\n", "办结日期", "2026年11月1日 早于下发日期 2026年11月10日"),
+    ("X-1,任务,samr,2026-12-20,2026-12-01,2026-12-15\n", "办结日期", "晚于今天（2026年12月3日）"),
+    ("X-1,任务,samr,2026-12-28,2026-12-25,\n", "下发日期", "2026年12月25日 晚于今天（2026年12月3日）"),
+    ("X-1,任务,samr,2026-05-20,2026-06-01,\n", "完成时限", "2026年5月20日 早于下发日期 2026年6月1日"),
     ("X-1,任务,samr,2026-12-20,2026-6-1,\n", "下发日期", "收到的是“2026-6-1”"),
     ("X-1,任务,samr,2026-12-20,2026-12-01 08:00,\n", "下发日期", "收到的是“2026-12-01 08:00”"),
 ]
@@ -336,7 +355,18 @@ def test_the_page_previews_then_commits_and_refuses_other_roles(world, client, c
     assert client.post("/workflows/plan/commit/", {"token": "0" * 32}).status_code == 302
     assert WorkItem.objects.count() == 0
     done = client.post("/workflows/plan/commit/", {"token": token})
-    assert done.status_code == 200 and "新增 3 项任务" in done.content.decode() and WorkItem.objects.count() == 3
+    assert done.status_code == 302 and done["Location"] == "/workflows/plan/result/"  # POST/redirect/GET
+    assert WorkItem.objects.count() == 3
+    for _refresh in range(2):  # reloading the result page shows it again and imports nothing
+        shown = client.get(done["Location"])
+        html = shown.content.decode()
+        assert shown.status_code == 200 and "新增 3 项任务" in html and WorkItem.objects.count() == 3
+    rows = re.findall(r'<tr id="plan-row-\d+">(.*?)</tr>', html, re.S)
+    cells = [re.findall(r'<td class="nowrap">(.*?)</td>', row, re.S) for row in rows]
+    assert len(rows) == 3
+    assert [c[-2] for c in cells] == ["2026年12月3日"] * 3  # 下发日期: the day of the import
+    assert [c[-3] for c in cells] == ["2026年12月25日", "20个工作日（2026年12月31日）", "2026年12月30日"]
+    assert "2026-12" not in "".join("".join(c) for c in cells)
     again = client.post("/workflows/plan/commit/", {"token": token}, follow=True)
     assert "没有待确认的预检文件" in again.content.decode() and WorkItem.objects.count() == 3
 

@@ -571,3 +571,118 @@ def test_administrators_see_no_work_items(make_user, make_item, role):
 
     for path in ("/workflows/", "/workflows/stats/", f"/workflows/items/{item.pk}/", "/workflows/items/new/"):
         assert client.get(path).status_code == 403, path
+
+
+# ------------------------------------------------------------------------------------------------ issue 13 trial
+
+
+def _rows_of(html: str, by: str) -> tuple[list[tuple[int, ...]], tuple[int, ...]]:
+    table = re.search(rf'<table class="data ot-table" id="ontime-{by}".*?</table>', html, re.S).group(0)
+    pattern = (r'<tr{} data-key="[^"]*" data-due="(\d+)" data-on-time="(\d+)" data-overdue="(\d+)" '
+               r'data-pending="(\d+)"')
+    rows = [tuple(map(int, r)) for r in re.findall(pattern.format(""), table)]
+    total = tuple(map(int, re.search(pattern.format(f' class="total" id="total-{by}"'), table).groups()))
+    return rows, total
+
+
+def test_each_tables_total_is_the_sum_of_its_own_rows_and_all_items_are_shown_apart(history, office):
+    html = client_of(office).get("/workflows/stats/").content.decode()
+
+    for by in ("department", "region", "kind", "month"):
+        rows, total = _rows_of(html, by)
+        assert rows and total == tuple(sum(r[i] for r in rows) for i in range(4)), by
+    assert _rows_of(html, "department")[1][:3] == (1, 0, 1)  # samr only, not the 3 items due in all
+    assert _rows_of(html, "region")[1][:3] == (2, 1, 1)
+    summary = text_of(re.search(r'id="ontime-summary-title".*?id="ontime-summary".*?</div>\s*</div>', html,
+                                re.S).group(0))
+    assert "全部任务" in summary and "按期办结 1 项 ÷ 应完成 3 项" in text_of(html)
+
+
+def test_a_county_sees_no_empty_department_section(history, county_user):
+    html = client_of(county_user).get("/workflows/stats/").content.decode()
+
+    assert 'id="ontime-department"' not in html and "chart-ontime-department" not in html
+    assert "按责任部门：您的查看范围内没有此类任务" in text_of(html)
+    assert 'id="ontime-region"' in html
+
+
+def test_the_countys_unit_filter_lists_only_units_of_its_items(history, county_user, office):
+    def units(user):
+        html = client_of(user).get("/workflows/", {"tab": "all"}).content.decode()
+        select = re.search(r'<select name="unit".*?</select>', html, re.S).group(0)
+        return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
+
+    assert units(county_user) == ["990101"]
+    assert set(units(office)) == {"samr", "power", "990101", "990102"}
+
+
+def test_units_without_accounts_are_marked_and_warned_about_but_not_refused(office, county_user, dept_user, counties):
+    client = client_of(office)
+    form = client.get("/workflows/items/new/").content.decode()
+    assignee = re.search(r'<select name="assignee".*?</select>', form, re.S).group(0)
+    assert '<option value="power">市供电公司（暂无账号）</option>' in assignee
+    assert re.search(r'<option value="990103">[^<]+（暂无账号）</option>', assignee)
+    assert '<option value="samr">市市场监管局</option>' in assignee
+    assert '<option value="990101">东湖县</option>' in assignee
+
+    response = client.post("/workflows/items/new/", {"title": "供电任务", "kind": "annual", "priority": "normal",
+                                                     "assignee": "power", "deadline": "2026-12-30", "issue": "1"})
+    item = WorkItem.objects.get()
+    assert response.status_code == 302 and item.status == ItemStatus.ISSUED
+    page = text_of(client.get(response["Location"]).content.decode())
+    assert "市供电公司尚无可办理任务的账号，请联系系统管理员开通。" in page
+
+    fine = make_item_for(office, "samr")
+    page = text_of(client.get(f"/workflows/items/{fine.pk}/").content.decode())
+    assert "尚无可办理任务的账号" not in page
+
+
+def make_item_for(actor, code):
+    department = Department.objects.filter(code=code).first()
+    region = None if department else Region.objects.get(code=code)
+    return item_create(actor=actor, spec=ItemSpec(title=f"{code} 任务", assignee_department=department,
+                                                  assignee_region=region, deadline=date(2026, 12, 20)), issue=True)
+
+
+def test_a_transfer_to_a_unit_without_accounts_warns_on_the_item_page(office, county_user, counties):
+    item = make_item_for(office, "990101")
+    act(item, "accept", county_user)
+    page = client_of(county_user).get(f"/workflows/items/{item.pk}/").content.decode()
+    transfer = re.search(r'<select name="transfer-to".*?</select>', page, re.S).group(0)
+    assert '<option value="power">市供电公司（暂无账号）</option>' in transfer
+    assert '<option value="samr">市市场监管局（暂无账号）</option>' in transfer  # no department user here
+    html = client_of(county_user).post(f"/workflows/items/{item.pk}/act/transfer/",
+                                       {"transfer-to": "power", "transfer-reason": "供电事项"}, follow=True)
+    item.refresh_from_db()
+    assert item.assignee_department.code == "power"
+    assert "市供电公司尚无可办理任务的账号，请联系系统管理员开通。" in text_of(html.content.decode())
+
+
+def test_after_a_rejection_the_page_shows_the_progress_before_the_submission(make_item, office, county_user):
+    item = make_item(assignee="990101")
+    act(item, "accept", county_user)
+    act(item, "feedback", county_user, reason="进行中", progress=40)
+    act(item, "submit", county_user, reason="已完成")
+    act(item, "reject", office, reason="缺少办件数据")
+    assert item.progress == 100  # the service's value is unchanged
+
+    html = client_of(office).get(f"/workflows/items/{item.pk}/").content.decode()
+    cell = re.search(r'<td id="item-progress".*?</td>', html, re.S).group(0)
+    assert 'pbar-text">40%<' in cell and "审核退回，进度待更新" in cell
+
+    act(item, "feedback", county_user, reason="补充数据", progress=70)
+    cell = re.search(r'<td id="item-progress".*?</td>', client_of(office).get(
+        f"/workflows/items/{item.pk}/").content.decode(), re.S).group(0)
+    assert 'pbar-text">70%<' in cell and "待更新" not in cell
+
+
+def test_after_a_rejection_without_earlier_feedback_the_page_says_the_progress_is_pending(make_item, office,
+                                                                                           county_user):
+    item = make_item(assignee="990101")
+    act(item, "accept", county_user)
+    act(item, "submit", county_user, reason="已完成")
+    act(item, "reject", office, reason="缺少办件数据")
+
+    cell = re.search(r'<td id="item-progress".*?</td>', client_of(office).get(
+        f"/workflows/items/{item.pk}/").content.decode(), re.S).group(0)
+    assert "审核退回，进度待更新" in cell and "100%" not in cell
