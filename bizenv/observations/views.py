@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -148,15 +149,20 @@ def entry(request, pk: int, indicator_id: int, region_code: str):
         data = form.cleaned_data
         try:
             department = request.user.department if can(request.user, Permission.REPORT_DATA, item.region) else None
-            obs, outcome = services.observation_upsert(
-                actor=request.user, system_version=rnd.system_version, indicator=item.indicator,
-                region=item.region, period=item.period, value=data["value"], special=data["special"] or "",
-                source=ObservationSource.REPORT, department=department, reporting_round=rnd, note=data["note"],
-            )
-            if data["evidence"]:
-                upload = data["evidence"]
-                services.evidence_add(actor=request.user, observation=obs, filename=upload.name,
-                                      content=upload.read(services.EVIDENCE_MAX_BYTES + 1))
+            evidence = None
+            if data["evidence"]:  # a refused file saves nothing, not even the value typed with it
+                evidence = (data["evidence"].name, data["evidence"].read(services.EVIDENCE_MAX_BYTES + 1))
+                services.evidence_check(filename=evidence[0], content=evidence[1])
+            with transaction.atomic():
+                obs, outcome = services.observation_upsert(
+                    actor=request.user, system_version=rnd.system_version, indicator=item.indicator,
+                    region=item.region, period=item.period, value=data["value"], special=data["special"] or "",
+                    source=ObservationSource.REPORT, department=department, reporting_round=rnd,
+                    note=data["note"],
+                )
+                if evidence is not None:
+                    services.evidence_add(actor=request.user, observation=obs, filename=evidence[0],
+                                          content=evidence[1])
             text = {"created": "已保存。", "updated": "已更新。", "unchanged": "内容没有变化。"}[outcome]
             if outcome == "updated" and save_effect == "resubmit":
                 text = "已修改已审核值，已重新提交审核；须由营商办其他审核人员审核通过后生效。"

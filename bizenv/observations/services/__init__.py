@@ -5,6 +5,7 @@ from bizenv.observations.services.evidence import (
     EVIDENCE_MAX_BYTES,
     EVIDENCE_TYPES,
     evidence_add,
+    evidence_check,
     evidence_remove,
 )
 from bizenv.observations.services.imports import (
@@ -47,6 +48,7 @@ __all__ = [
     "CONTENT_FIELDS",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_TYPES",
+    "evidence_check",
     "HISTORY_FIELDS",
     "MetricValue",
     "MetricWriteSummary",

@@ -206,10 +206,11 @@ def test_evidence_is_stored_with_sha256_once(version, ind, counties, samr):
 
 
 @pytest.mark.parametrize("name,content,fragment", [
-    ("病毒.exe", b"MZ...", "不支持的文件类型"),
-    ("假的.pdf", b"not a pdf", "内容与扩展名"),
+    ("病毒.exe", b"MZ\x90\x00...", "可执行程序"),
+    ("假的.pdf", b"not a pdf", "不是 PDF 文件"),
     ("空.pdf", b"", "空文件"),
-    ("巨大.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024), "超过 20 MB"),
+    ("巨大.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024), "20 MB"),
+    ("宏.docm", b"PK\x03\x04", "不是有效的 Word 或 Excel 文件"),
 ])
 def test_bad_evidence_is_rejected(version, ind, counties, samr, name, content, fragment):
     obs, _ = upsert(samr, version, ind["starting.time"], counties[0], value=5)

@@ -37,6 +37,9 @@ def test_department_fills_in_a_row_with_evidence_and_submits(rnd, ind, counties,
     assert "不是数字" in bad and not Observation.objects.exists()
     negative = client.post(url, {"value": "-3", "special": "", "note": ""}).content.decode()
     assert "不能为负数" in negative and not Observation.objects.exists()
+    disguised = SimpleUploadedFile("说明.pdf", b"MZ\x90\x00 a program", content_type="application/pdf")
+    refused = client.post(url, {"value": "3.5", "special": "", "note": "", "evidence": disguised}).content.decode()
+    assert "可执行程序" in refused and not Observation.objects.exists()  # the value is not saved either
     pdf = SimpleUploadedFile("营业执照办理时限说明.pdf", b"%PDF-1.4 demo", content_type="application/pdf")
     response = client.post(url, {"value": "3.5", "special": "", "note": "含网上预审", "evidence": pdf,
                                  "and_submit": "1"})
