@@ -65,6 +65,7 @@ def calendar_page(request):
         "override_form": override_form, "year_form": year_form,
         "library_range": f"{min(LIBRARY_YEARS)}–{max(LIBRARY_YEARS)}",
         "complete_years": CalendarYear.objects.all(),
+        "next_year": today.year + 1, "next_year_uncovered": not calendar.covers(today.year + 1),
     }, status=status)
 
 

@@ -235,12 +235,14 @@ def test_calendar_page_for_the_sysadmin(town):
     admin = town.client("sysadmin")
     page = admin.get("/data/calendar/?year=2027").content.decode()
     assert "未覆盖" in page
+    assert "明年（2027 年）的节假日尚未维护" in page  # today is fixed at 2026-12-03
     response = admin.post("/data/calendar/?year=2027", {"action": "set", "o-day": "2027-01-01", "o-is_workday": "0",
                                                          "o-note": "元旦"})
     assert response.status_code == 302 and CalendarOverride.objects.get().note == "元旦"
     admin.post("/data/calendar/", {"action": "mark", "y-year": "2027", "y-note": "通知已发布"})
     assert CalendarYear.objects.filter(year=2027).exists()
-    assert "已维护" in admin.get("/data/calendar/?year=2027").content.decode()
+    maintained = admin.get("/data/calendar/?year=2027").content.decode()
+    assert "已维护" in maintained and "next-year-uncovered" not in maintained
     bad = admin.post("/data/calendar/", {"action": "mark", "y-year": "2025"})
     assert bad.status_code == 400 and "已由内置节假日数据覆盖" in bad.content.decode()
     admin.post("/data/calendar/overrides/2027-01-01/delete/")
