@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from bizenv.analysis.cubes import ScoreCube, finite
+from bizenv.core.exports import workbook_safe
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def query_xlsx(rows: Sequence[QueryRow], *, title: str = "组合查询") -> byte
     for column, width in zip("ABCDEFGHIJKL", (12, 14, 10, 36, 28, 6, 12, 10, 10, 8, 12, 8), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
+    workbook_safe(book)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -15,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from bizenv.core.errors import ApplicationError
+from bizenv.core.exports import csv_bytes, workbook_safe
 from bizenv.datasets import selectors, services
 from bizenv.datasets.catalog import DATASETS, TYPE_LABELS, choice_label
 from bizenv.datasets.forms import RecordUploadForm, SourceForm
@@ -234,11 +234,7 @@ def batch_quarantine_download(request, pk: int, fmt: str):
                       "；".join(r.get("message", "") for r in q.reasons), *values])
     filename = f"隔离记录-批次{batch.pk}-{batch.dataset}.{fmt}"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(table)
-        response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_bytes(header, table), content_type="text/csv; charset=utf-8")
     else:
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -253,6 +249,7 @@ def batch_quarantine_download(request, pk: int, fmt: str):
             sheet.append([v if isinstance(v, int | float | str) else str(v) for v in line])
         sheet.freeze_panes = "A2"
         sheet.column_dimensions["C"].width = 60
+        workbook_safe(workbook)
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from bizenv.core.documents import cjk_font_path, docx_render
+from bizenv.core.exports import workbook_safe
 from bizenv.core.periods import Period
 from bizenv.evaluation.models import RedBlackList
 from bizenv.evaluation.release_rules import rules_describe
@@ -84,6 +85,7 @@ def bulletin_excel(release: RedBlackList) -> bytes:
         for col in range(1, len(headers) + 1):
             ws.column_dimensions[get_column_letter(col)].width = 12 if col != 2 else 16
     out = io.BytesIO()
+    workbook_safe(wb)
     wb.save(out)
     return out.getvalue()
 

@@ -7,7 +7,12 @@ import io
 
 import numpy as np
 
+from bizenv.core.exports import cell_safe
 from bizenv.evaluation.scoring import Evaluation
+
+
+def _safe(values) -> list:
+    return [cell_safe(v) for v in values]
 
 SCORE_COLUMNS = ("region", "indicator", "period", "score", "rank", "completeness", "band", "status")
 # status column: whether the node has a score, lacks data, or does not apply to the region.
@@ -45,8 +50,8 @@ def scores_csv(evaluation: Evaluation, *, decimals: int = 6) -> str:
                     status = STATUS_MISSING
                 else:
                     status = STATUS_OK
-                writer.writerow((
+                writer.writerow(_safe((
                     region, code, period, _number(scores[n], decimals), str(ranks[n]) if ranks[n] else "",
                     _number(completeness[n], 4), labels[bands[n]] if bands[n] >= 0 else "", status,
-                ))
+                )))
     return buffer.getvalue()

@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
+from bizenv.core.exports import dicts_safe
 from bizenv.evaluation.parsing import NO_PRACTICE, NOT_APPLICABLE, OBSERVATION_COLUMNS
 from bizenv.evaluation.scoring import ScoringError
 from bizenv.indicators.specs import IndicatorSpec, SystemSpec, walk
@@ -47,7 +48,7 @@ def observations_csv(rows: Iterable[Mapping[str, str]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_COLUMNS, lineterminator="\n",
                             extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(dicts_safe(rows))  # formula-like text gets an apostrophe; parsing drops it
     return buffer.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bizenv.core.cells import cell_scalar
+from bizenv.core.exports import cell_unsafe
 from bizenv.evaluation.scoring import TOTAL, CompiledSystem
 from bizenv.indicators.specs import Location, Problem
 
@@ -91,7 +92,7 @@ def _rows(content: bytes, required: Sequence[str],
             problems.append(_problem(number, "", f"该行有 {len(cells)} 个字段，多于表头的 {len(header)} 列"))
             continue
         cells = cells + [""] * (len(header) - len(cells))
-        rows.append((number, {h: c.strip() for h, c in zip(header, cells, strict=False) if h}))
+        rows.append((number, {h: cell_unsafe(c.strip()) for h, c in zip(header, cells, strict=False) if h}))
     return rows
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -60,17 +59,13 @@ def cmd_import(args, *, setup) -> int:
 
 def cmd_export(args, *, setup) -> int:
     setup()
+    from bizenv.core.exports import csv_write
     from bizenv.observations.selectors import observation_export_rows
 
     rows = observation_export_rows(user=None, system_code=args.system or "", period=args.period or "")
     target = Path(args.out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(target)
+    csv_write(target, EXPORT_COLUMNS, rows)
     print(f"已导出 {len(rows)} 条指标值到 {target}")
     return 0
 

@@ -19,6 +19,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bizenv.core.errors import ApplicationError
+from bizenv.core.exports import cell_unsafe, workbook_safe, worksheet_safe
 from bizenv.core.officefiles import OfficeFileRefused, office_file_check
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -203,6 +204,7 @@ def build_template(*, title: str, system_code: str, version: str, deadline: date
     for i, (label, text) in enumerate(lines, start=3):
         info.cell(row=i, column=1, value=label).font = Font(bold=True)
         info.cell(row=i, column=2, value=text).alignment = Alignment(wrap_text=True, vertical="top")
+    workbook_safe(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -346,7 +348,7 @@ def _parse_csv(content: bytes) -> ParsedFile:
         for number, cells in enumerate(reader, start=2):
             if all(_blank(c) for c in cells):
                 continue
-            rows.append(_row(cells, cols, number))
+            rows.append(_row([cell_unsafe(c) for c in cells], cols, number))  # undo the export's apostrophe
             if len(rows) > MAX_ROWS:
                 raise FileProblem(f"文件超过 {MAX_ROWS} 行，请拆分后上传。")
     except csv.Error as exc:
@@ -375,6 +377,7 @@ def annotate(*, filename: str, content: bytes, rejections: dict[int, str]) -> by
         ws.title = "导入数据"
         for cells in csv.reader(io.StringIO(_decode(content))):
             ws.append(cells)
+        worksheet_safe(ws)
         header_row = 1
     col = ws.max_column + 1
     head = ws.cell(row=header_row, column=col, value=ANNOTATION_HEADER)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -14,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from bizenv.core.errors import ApplicationError
+from bizenv.core.exports import csv_bytes
 from bizenv.observations import selectors, services
 from bizenv.observations.charts import completeness_bar
 from bizenv.observations.checks import format_value
@@ -313,10 +311,6 @@ def import_annotated(request, pk: int):
 def export_csv(request):
     rows = selectors.observation_export_rows(user=request.user, system_code=request.GET.get("system", ""),
                                              period=request.GET.get("period", ""))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
     name = f"指标值-{request.GET.get('period') or '全部'}.csv"
-    return _download(("\ufeff" + buf.getvalue()).encode("utf-8"), name, "text/csv; charset=utf-8")
+    return _download(csv_bytes(EXPORT_COLUMNS, rows), name, "text/csv; charset=utf-8")
 

@@ -62,3 +62,16 @@ def test_excel_has_a_chinese_header_and_numbers(cube):
 def test_pivot_is_the_cross_region_cross_time_matrix(cube):
     matrix = pivot(query_rows(cube, indicators=["power.time"]), field="value")
     assert matrix[("power.time", "2026-02")] == {"A": 9.0, "B": 5.0}
+
+
+def test_excel_shows_formula_like_region_names_as_text(make_cube):
+    formula, at = '=HYPERLINK("http://x","点我")', "@SUM(1)"
+    cube = make_cube({"A": {"2026-01": (5.5, 500, 7, 50)}, "B": {"2026-01": (-3.0, 400, 5, 60)}},
+                     names={"A": formula, "B": at})
+    sheet = load_workbook(BytesIO(query_xlsx(query_rows(cube, indicators=["start.time"])))).active
+    header = [c.value for c in sheet[1]]
+    cells = {row[0].value: row[header.index("区域")] for row in sheet.iter_rows(min_row=2)}
+    assert {code: c.value for code, c in cells.items()} == {"A": formula, "B": at}
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells.values())
+    values = [row[header.index("指标值")] for row in sheet.iter_rows(min_row=2)]
+    assert -3.0 in [c.value for c in values] and all(c.data_type == "n" for c in values)

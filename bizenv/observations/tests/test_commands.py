@@ -62,7 +62,7 @@ def test_export_writes_the_documented_columns(version, counties, tmp_path, capsy
     main(["import", "observations", str(write(tmp_path, "obs.csv", GOOD))])
     out = tmp_path / "out" / "obs.csv"
     assert main(["observations", "export", "--out", str(out), "--system", "OBS-TEST"]) == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert list(rows[0])[:7] == ["system", "region", "indicator", "period", "value", "source", "status"]
     values = {(r["region"], r["indicator"], r["period"]): r["value"] for r in rows}
     assert values == {("990101", "starting.time", "2026-09"): "3.5",
@@ -73,7 +73,7 @@ def test_export_writes_the_documented_columns(version, counties, tmp_path, capsy
     assert main(["import", "observations", str(out)]) == 0
     assert "未变 3" in capsys.readouterr().out
     assert main(["observations", "export", "--out", str(out), "--period", "2025"]) == 0
-    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 1
+    assert len(list(csv.DictReader(out.open(encoding="utf-8-sig")))) == 1
 
 
 def test_flag_outliers_and_rounds(version, counties, office, tmp_path, capsys):
