@@ -136,9 +136,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Django's own validators, with their messages in Chinese (bizenv.site.passwords).
+    {"NAME": "bizenv.site.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "bizenv.site.passwords.CommonPasswordValidator"},
+    {"NAME": "bizenv.site.passwords.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -197,6 +198,8 @@ STATICFILES_DIRS = [BASE_DIR / "bizenv" / "static"] + [
     for d in [
         ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
         ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+        # the API documentation page (/api/v1/docs) loads Swagger UI from here, never from a CDN
+        ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),
     ]
     if d[1].is_dir()
 ]

@@ -2,8 +2,9 @@
 or `url_modules` for several), in the order of bizenv.PLATFORM_APPS."""
 
 from django.apps import apps
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from bizenv.site.views import api_not_found
 from config.api import api
 
 
@@ -17,7 +18,14 @@ def _app_urls() -> list:
     return out
 
 
-urlpatterns = [path("api/v1/", api.urls), *_app_urls()]
+urlpatterns = [
+    # ninja's own root view answers an English 404; any address under /api/v1/ that no endpoint has
+    # answers a Chinese JSON 404 (also with DEBUG on, whose 404 page is Django's English one)
+    path("api/v1/", api_not_found),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),
+    *_app_urls(),
+]
 
 # Error pages in Chinese, in the platform's layout (Django's own are English).
 handler400 = "bizenv.site.views.bad_request"

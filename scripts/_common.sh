@@ -28,8 +28,9 @@ project_install() {
 
 npm_install() {
   if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/htmx.org/dist/htmx.min.js ] \
+     || [ ! -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
      || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "==> 安装前端资源（ECharts、htmx，来自 npm）"
+    echo "==> 安装前端资源（ECharts、htmx、Swagger UI，来自 npm）"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }

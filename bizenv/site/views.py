@@ -187,15 +187,53 @@ def _chinese(text) -> str:
     return ""
 
 
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _too_big_message() -> str:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return (f"提交的内容超过了 {limit:g} MB 的上限，未处理。请减少一次提交的内容；"
+            "较大的数据请以文件方式上传或分批提交。")
+
+
+def too_big_response(request):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields): 413, in Chinese."""
+    message = _too_big_message()
+    if _is_api(request):
+        return JsonResponse({"code": "request_too_large", "detail": message}, status=413,
+                            json_dumps_params={"ensure_ascii": False})
+    return render(request, "404.html", {"page_title": "提交内容过大", "heading": "提交的内容过大",
+                                        "message": message}, status=413)
+
+
+def api_not_found(request, exception=None):
+    return JsonResponse({"code": "not_found", "detail": "没有这个接口地址，请按接口文档检查路径。"}, status=404,
+                        json_dumps_params={"ensure_ascii": False})
+
+
 def page_not_found(request, exception=None):
-    """404 in Chinese: the view's own Chinese message when it gave one (never Django's English text)."""
+    """404 in Chinese: the view's own Chinese message when it gave one (never Django's English text);
+    under /api/ as JSON."""
+    if _is_api(request):
+        return api_not_found(request)
     message = _chinese(exception.args[0]) if exception is not None and exception.args else ""
     return render(request, "404.html", {"page_title": "未找到", "message": message}, status=404)
 
 
 def bad_request(request, exception=None):
-    return render(request, "404.html", {"page_title": "请求有误", "heading": "请求有误",
-                                        "message": "请求的内容不完整或格式不正确，请返回后重试。"}, status=400)
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return too_big_response(request)
+    message = "请求的内容不完整或格式不正确，请返回后重试。"
+    if _is_api(request):
+        return JsonResponse({"code": "bad_request", "detail": message}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return render(request, "404.html", {"page_title": "请求有误", "heading": "请求有误", "message": message},
+                  status=400)
 
 
 def server_error(request):
