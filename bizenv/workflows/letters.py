@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bizenv.core.periods import day_label
 from bizenv.monitoring.labels import DASH, facts_rows, kind_label, severity_label
 
 NUMBER_PREFIX = "营商提醒"
@@ -32,7 +33,7 @@ def letter_number(*, year: int, seq: int) -> str:
 
 
 def date_text(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else DASH
+    return day_label(day, empty=DASH)
 
 
 def contact_text(*, name: str, office: str) -> str:

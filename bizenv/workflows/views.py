@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bizenv.core import clock
 from bizenv.core.errors import ApplicationError, ErrorCode, PermissionDenied
+from bizenv.core.periods import day_label
 from bizenv.core.uploads import FileKind, upload_response
 from bizenv.organisations.decorators import permission_required
 from bizenv.organisations.permissions import Permission, has_permission
@@ -240,7 +241,7 @@ def _account_warnings(item: WorkItem, action: Action | None = None, data=None) -
 
 
 def _day(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else "—"
+    return day_label(value)
 
 
 @require_POST

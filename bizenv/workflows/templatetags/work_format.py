@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 
 from bizenv.core import clock
+from bizenv.core.periods import day_label
 from bizenv.workflows import workbench
 from bizenv.workflows.stats import rate_text
 
@@ -42,9 +43,7 @@ def deadline_words(item, today=None):
 @register.filter
 def cn_date(value) -> str:
     """A date as 2026年12月3日 (— when there is none)."""
-    if not value:
-        return "—"
-    return f"{value.year}年{value.month}月{value.day}日"
+    return day_label(value or None)
 
 
 @register.filter
